@@ -1,0 +1,14 @@
+"""storage: the versioned database (SQLAlchemy 2, Alembic). SQL lives here and nowhere else.
+
+Public modules:
+- storage.models: typed models (Source, Document, DocumentVersion, Blob, RuleSetVersion,
+  RuleRowRecord, ChangeRecord, Subscriber, Subscription, Delivery, OperatorAlert, JobRun,
+  ProcessLock, ...); versions are append-only.
+- storage.database: make_engine (SQLite WAL + foreign keys, PostgreSQL), session_scope.
+- storage.schema: upgrade (what `policywatch init` runs), ensure_schema, SchemaOutdated.
+- storage.documents: sources, documents, content-addressed document versions, crawl runs.
+- storage.versioning: process_new_versions (parse → rule-set versions → changes, health
+  guard), rules_in_force; storage.rulesets: the series/version/change queries.
+- storage.subscribers, storage.outbox, storage.alerts: the notifier's tables.
+- storage.jobs, storage.locks, storage.status: the daemon's bookkeeping and lease.
+"""

@@ -1,0 +1,93 @@
+"""The `policywatch` command: parses arguments and hands off to policywatch.commands.*.
+
+Exit codes (DESIGN.md): 0 success, 1 operational failure, 2 usage or config error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from policywatch import __version__
+from policywatch.config import ConfigError, load_config
+from policywatch.context import AppContext, OperationalError
+from policywatch.logging_setup import configure_logging
+from storage.schema import SchemaOutdated
+
+# Each module defines register(subparsers) and sets `handler` on its parsers.
+COMMAND_MODULES = (
+    "policywatch.commands.init",
+    "policywatch.commands.config",
+    "policywatch.commands.sources",
+    "policywatch.commands.crawl",
+    "policywatch.commands.diff_report",
+    "policywatch.commands.rules",
+    "policywatch.commands.health",
+    "policywatch.commands.reparse",
+    "policywatch.commands.demo",
+    "policywatch.commands.subscribe",
+    "policywatch.commands.notify",
+    "policywatch.commands.run",
+    "policywatch.commands.daemon",
+    "policywatch.commands.status",
+)
+
+log = logging.getLogger("policywatch")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policywatch",
+        description="Monitor Fujian settlement (落户) rules for electricians and mail what changed.",
+    )
+    parser.add_argument("--version", action="version", version=f"policywatch {__version__}")
+    parser.add_argument(
+        "--config", metavar="PATH", help="config file (else $POLICYWATCH_CONFIG, else ./policywatch.toml)"
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    parser.add_argument(
+        "--json", action="store_true", help="machine-readable output where a command supports it"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"policywatch: config error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(config, args.verbose)
+    ctx = AppContext(config=config, json_output=args.json)
+    try:
+        code: int = args.handler(ctx, args)
+        return code
+    except ConfigError as exc:
+        print(f"policywatch: config error: {exc}", file=sys.stderr)
+        return 2
+    except SchemaOutdated as exc:
+        print(f"policywatch: {exc}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:
+        print(f"policywatch: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""What every command needs: the effective config and a database at the current schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from policywatch.config import Config
+from storage.database import make_engine, session_factory
+from storage.schema import ensure_schema
+
+
+class OperationalError(Exception):
+    """A failure the operator must act on; the CLI prints it and exits 1."""
+
+
+@dataclass
+class AppContext:
+    config: Config
+    json_output: bool = False
+    _schema_checked: bool = field(default=False, repr=False)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.config.database_url)
+
+    def database(self) -> sessionmaker[Session]:
+        """Sessions on a database at the current schema (a new database is created on first use)."""
+        if not self._schema_checked:
+            ensure_schema(self.engine)
+            self._schema_checked = True
+        return session_factory(self.engine)

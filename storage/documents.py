@@ -1,0 +1,299 @@
+"""Sources, documents and their content-addressed versions (append-only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import Blob, CrawlRun, Document, DocumentVersion, FetchState, Source, utcnow
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def insert_ignoring_duplicates(session: Session, table: Table, values: dict[str, Any]) -> bool:
+    """INSERT that leaves an existing row alone: the database, not a read-then-write, decides.
+
+    Returns whether this call inserted the row."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(dialect)
+    # RETURNING tells reliably whether a row went in (rowcount is -1 on some drivers).
+    key = list(table.primary_key.columns)[0]
+    return session.execute(stmt.returning(key)).first() is not None
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    id: str
+    name: str
+    authority: str
+    region: str
+    family: str
+
+
+def sync_sources(session: Session, sources: Iterable[SourceRecord]) -> None:
+    """Make sure every registry source has its row (names may change; ids never do)."""
+    for src in sources:
+        row = session.get(Source, src.id)
+        if row is None:
+            session.add(
+                Source(
+                    id=src.id, name=src.name, authority=src.authority, region=src.region, family=src.family
+                )
+            )
+        elif (row.name, row.authority, row.region, row.family) != (
+            src.name,
+            src.authority,
+            src.region,
+            src.family,
+        ):
+            row.name, row.authority, row.region, row.family = src.name, src.authority, src.region, src.family
+    session.flush()
+
+
+def get_or_create_document(
+    session: Session,
+    source_id: str,
+    url: str,
+    *,
+    role: str = "page",
+    parent_id: int | None = None,
+    list_title: str | None = None,
+    list_date: dt.date | None = None,
+) -> tuple[Document, bool]:
+    """The document for a URL, created on first sight; returns (document, created)."""
+    existing = session.scalar(select(Document).where(Document.url == url))
+    if existing is not None:
+        return existing, False
+    created = insert_ignoring_duplicates(
+        session,
+        Document.__table__,  # type: ignore[arg-type]
+        {
+            "source_id": source_id,
+            "url": url,
+            "role": role,
+            "parent_id": parent_id,
+            "list_title": list_title,
+            "list_date": list_date,
+            "first_seen_at": utcnow(),
+        },
+    )
+    doc = session.scalar(select(Document).where(Document.url == url))
+    assert doc is not None
+    return doc, created
+
+
+def store_blob(session: Session, data: bytes, content_type: str | None = None) -> str:
+    """Store bytes once under their sha256 and return the hash."""
+    digest = sha256_hex(data)
+    if session.get(Blob, digest) is None:
+        insert_ignoring_duplicates(
+            session,
+            Blob.__table__,  # type: ignore[arg-type]
+            {
+                "sha256": digest,
+                "size": len(data),
+                "content_type": content_type,
+                "data": data,
+                "created_at": utcnow(),
+            },
+        )
+    return digest
+
+
+def latest_version(session: Session, document_id: int) -> DocumentVersion | None:
+    return session.scalar(
+        select(DocumentVersion)
+        .where(DocumentVersion.document_id == document_id)
+        .order_by(DocumentVersion.id.desc())
+        .limit(1)
+    )
+
+
+def record_document_version(
+    session: Session,
+    document_id: int,
+    data: bytes,
+    *,
+    content_type: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    encoding: str | None = None,
+    title: str | None = None,
+    published_at: dt.date | None = None,
+    doc_number: str | None = None,
+    issuer: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> tuple[DocumentVersion, bool]:
+    """Append a version if these bytes are new for the document; returns (version, is_new).
+
+    The same bytes fetched again add nothing (the unique (document, sha256) constraint
+    settles races between concurrent writers).
+    """
+    digest = store_blob(session, data, content_type)
+    existing = session.scalar(
+        select(DocumentVersion).where(
+            DocumentVersion.document_id == document_id, DocumentVersion.sha256 == digest
+        )
+    )
+    if existing is not None:
+        return existing, False
+    created = insert_ignoring_duplicates(
+        session,
+        DocumentVersion.__table__,  # type: ignore[arg-type]
+        {
+            "document_id": document_id,
+            "sha256": digest,
+            "fetched_at": utcnow(),
+            "etag": etag,
+            "last_modified": last_modified,
+            "content_type": content_type,
+            "encoding": encoding,
+            "title": title,
+            "published_at": published_at,
+            "doc_number": doc_number,
+            "issuer": issuer,
+            "meta": meta or {},
+        },
+    )
+    version = session.scalar(
+        select(DocumentVersion).where(
+            DocumentVersion.document_id == document_id, DocumentVersion.sha256 == digest
+        )
+    )
+    assert version is not None
+    return version, created
+
+
+def update_fetch_state(
+    session: Session,
+    document_id: int,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    list_title: str | None = None,
+    list_date: dt.date | None = None,
+) -> FetchState:
+    """Remember when a URL was last checked and its validators (operational, not history)."""
+    state = session.get(FetchState, document_id)
+    if state is None:
+        state = FetchState(document_id=document_id)
+        session.add(state)
+    state.last_checked_at = utcnow()
+    if etag is not None:
+        state.etag = etag
+    if last_modified is not None:
+        state.last_modified = last_modified
+    if list_title is not None:
+        state.list_title = list_title
+    if list_date is not None:
+        state.list_date = list_date
+    session.flush()
+    return state
+
+
+def last_crawl_runs(session: Session) -> dict[str, CrawlRun]:
+    """The latest crawl run of every source that has one."""
+    runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+    return {run.source_id: run for run in runs}
+
+
+@dataclass(frozen=True)
+class KnownDocument:
+    """What a crawl needs to know about a stored URL to decide whether to fetch it again."""
+
+    id: int
+    url: str
+    role: str
+    parent_id: int | None
+    list_title: str | None  # as last fetched (FetchState), else as first listed
+    list_date: dt.date | None
+    last_checked_at: dt.datetime | None  # None: never fetched successfully
+    etag: str | None
+    last_modified: str | None
+    relevant: bool  # the latest version's meta says keywords matched
+
+
+def known_documents(session: Session, source_id: str) -> dict[str, KnownDocument]:
+    """Every document of a source with its fetch state, keyed by URL (one query per table)."""
+    docs = session.execute(
+        select(Document.id, Document.url, Document.role, Document.parent_id, Document.list_title,
+               Document.list_date).where(Document.source_id == source_id)
+    ).all()  # fmt: skip
+    ids = [d.id for d in docs]
+    states: dict[int, FetchState] = {}
+    relevant: set[int] = set()
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        states.update(
+            (s.document_id, s)
+            for s in session.scalars(select(FetchState).where(FetchState.document_id.in_(chunk)))
+        )
+        latest = session.execute(
+            select(DocumentVersion.document_id, DocumentVersion.meta)
+            .where(DocumentVersion.document_id.in_(chunk))
+            .order_by(DocumentVersion.id)
+        ).all()
+        last_meta = {row.document_id: row.meta for row in latest}
+        relevant.update(i for i, meta in last_meta.items() if (meta or {}).get("relevant"))
+    result: dict[str, KnownDocument] = {}
+    for d in docs:
+        state = states.get(d.id)
+        result[d.url] = KnownDocument(
+            id=d.id,
+            url=d.url,
+            role=d.role,
+            parent_id=d.parent_id,
+            list_title=state.list_title if state and state.list_title is not None else d.list_title,
+            list_date=state.list_date if state and state.list_date is not None else d.list_date,
+            last_checked_at=state.last_checked_at if state else None,
+            etag=state.etag if state else None,
+            last_modified=state.last_modified if state else None,
+            relevant=d.id in relevant,
+        )
+    return result
+
+
+def record_crawl_run(
+    session: Session,
+    source_id: str,
+    *,
+    started_at: dt.datetime,
+    status: str,
+    items_seen: int = 0,
+    new_documents: int = 0,
+    changed_documents: int = 0,
+    requests: int = 0,
+    bytes_downloaded: int = 0,
+    errors: int = 0,
+    message: str | None = None,
+) -> CrawlRun:
+    """Append the health of one crawl of one source (the latest row is its status)."""
+    run = CrawlRun(
+        source_id=source_id,
+        started_at=started_at,
+        finished_at=utcnow(),
+        status=status,
+        items_seen=items_seen,
+        new_documents=new_documents,
+        changed_documents=changed_documents,
+        requests=requests,
+        bytes_downloaded=bytes_downloaded,
+        errors=errors,
+        message=message,
+    )
+    session.add(run)
+    session.flush()
+    return run
