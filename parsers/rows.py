@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar, Literal, Union
+from typing import Any, ClassVar, Literal
 
 RuleKind = Literal["shortage_occupations", "points_schedule", "talent_settlement", "points_cutoff"]
 RULE_KINDS: tuple[str, ...] = (
@@ -147,7 +147,7 @@ class CutoffScore:
         }
 
 
-RuleRow = Union[ShortageEntry, PointsItem, TalentCondition, CutoffScore]
+RuleRow = ShortageEntry | PointsItem | TalentCondition | CutoffScore
 ROW_TYPES: dict[str, type] = {
     "shortage_occupations": ShortageEntry,
     "points_schedule": PointsItem,
@@ -211,3 +211,40 @@ class ParseResult:
 
     def kinds(self) -> list[str]:
         return [k for k in RULE_KINDS if any(r.kind == k for r in self.rows)]
+
+
+def canonical_rows(rows: list[RuleRow] | tuple[RuleRow, ...]) -> list[dict[str, Any]]:
+    """Rows as sorted plain dicts: order and provenance never change a rule set's identity."""
+    out = [
+        {"kind": r.kind, "key": r.key(), **{k: _plain_number(v) for k, v in r.fields().items()}} for r in rows
+    ]
+    out.sort(key=lambda d: (d["kind"], d["key"], repr(sorted(d.items()))))
+    return out
+
+
+def _plain_number(value: Any) -> Any:
+    """40 and 40.0 are the same rule."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def canonical_json(rows: list[RuleRow] | tuple[RuleRow, ...]) -> str:
+    """The canonical JSON whose sha256 identifies a rule-set version (unique per series)."""
+    import json
+
+    return json.dumps(canonical_rows(rows), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def row_from_fields(kind: str, data: dict[str, Any], source: Provenance | None = None) -> RuleRow:
+    """Rebuild a row from its stored ``fields()`` (dates as ISO strings)."""
+    cls = ROW_TYPES[kind]
+    values = {k: v for k, v in data.items() if k not in ("kind", "key")}
+    if cls is ShortageEntry:
+        values.setdefault("occupation_printed", values["occupation"])
+    if cls is CutoffScore:
+        for name in ("window_start", "window_end"):
+            if isinstance(values.get(name), str):
+                values[name] = dt.date.fromisoformat(values[name])
+    row: RuleRow = cls(**values, source=source or Provenance())
+    return row

@@ -1,0 +1,61 @@
+"""docx: tables (merged cells filled) and paragraphs, kept in body order."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from ..containers import check_zip
+from ..grid import Extracted, ReadFailure, TextBlock, make_grid
+from ..rows import Provenance
+from ..text import nfkc
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _table_rows(table: Table) -> list[list[str]]:
+    cache: dict[object, str] = {}  # keyed by the <w:tc> element (kept alive, so identity is stable)
+    rows: list[list[str]] = []
+    for row in table.rows:
+        before = getattr(row, "grid_cols_before", 0) or 0
+        values = [""] * before
+        for cell in row.cells:
+            key = cell._tc
+            if key not in cache:
+                cache[key] = nfkc(cell.text).strip()
+            values.append(cache[key])
+        rows.append(values)
+    return rows
+
+
+def read_docx(data: bytes, attachment: str | None = None) -> Extracted:
+    """Paragraphs become text blocks; each table a grid whose caption is the paragraph above."""
+    check_zip(data)
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors …
+        raise ReadFailure("corrupt_file", f"cannot open document: {type(exc).__name__}: {exc}") from exc
+    out = Extracted()
+    last_text = ""
+    table_index = 0
+    for child in document.element.body.iterchildren():
+        if child.tag == f"{_W}p":
+            text = nfkc(Paragraph(child, document).text).strip()
+            if text:
+                out.texts.append(TextBlock(text=text, source=Provenance(attachment=attachment)))
+                last_text = text
+        elif child.tag == f"{_W}tbl":
+            table_index += 1
+            source = Provenance(attachment=attachment, table=table_index)
+            grid = make_grid(_table_rows(Table(child, document)), source, caption=last_text)
+            if grid is not None and grid.width == 1:  # a one-column table is a text box
+                out.texts.extend(TextBlock(text=row[0], source=source) for row in grid.cells)
+            elif grid is not None:
+                out.grids.append(grid)
+    if out.title is None:
+        core = document.core_properties
+        out.title = nfkc(core.title).strip() if core.title else None
+    return out

@@ -1,0 +1,333 @@
+"""Rules written as sentences: points clauses, cut-offs, talent conditions, windows.
+
+"取得高级工职业资格证书的，积40分"; "社保每满1年积2分，最高不超过20分";
+"2026年积分落户分数线为120分，指标1500个"; "具有高级工及以上职业资格、在本市连续缴纳社会
+保险满6个月"; "申报时间为2026年3月1日至3月31日".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+
+from .categories import canonical_category, normalise_item, strip_enumeration
+from .dates import parse_window
+from .grid import TextBlock
+from .levels import find_levels
+from .numerals import NUMBER, parse_int, parse_number
+from .points import PointsValue, parse_points
+from .rows import CutoffScore, PointsItem, Provenance, RuleRow, TalentCondition
+from .talent import age_limit, heading_channel, insurance_months, requirements
+from .text import normalise_name, squash
+
+_SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
+_POINTS_PHRASE = re.compile(
+    rf"(?:积|计|加|得|扣|减|记|给予|赋)\s*(?:{NUMBER})\s*分|每[^，,。；;]{{0,12}}?{NUMBER}\s*分|{NUMBER}\s*分\s*/\s*[年月次]"
+)
+_SCORE_WORDS = r"分数线|分值线|积分线|入围分值|落户分值|最低分值|入围分数|落户分数"
+_CUTOFF_WORDS = re.compile(_SCORE_WORDS)
+_SETTLE = re.compile(r"落户|入户|迁入|户口|户籍")
+# A named channel: a kind of applicant directly before 落户/入户 ("可申请技能人才落户").
+_CHANNEL = re.compile(
+    r"((?:(?:高层次|高|青年|优秀|紧缺|急需)?(?:人才引进|引进人才|技能人才|人才)|学历人才|高校毕业生|毕业生|亲属投靠|"
+    r"夫妻投靠|投靠|居住就业|就业|积分|购房|投资|创业)(?:落户|入户))"
+)
+_NO_MONTHS = re.compile(r"不受[^。；;]{0,12}限制|不限")
+_APPLY_WORDS = re.compile(r"申请|申报|受理|提交|报名|办理")
+_HEADING = re.compile(
+    r"^(?:(?P<l1>[一二三四五六七八九十]+、|第[一二三四五六七八九十百]+[条章节])|(?P<l2>[(（][一二三四五六七八九十]+[)）])"
+    r"|(?P<l3>\d{1,2}[.、](?!\d)|[(（]\d{1,2}[)）]))\s*"
+)
+_YEAR_OF = re.compile(r"(20\d{2})\s*年(?:度)?(?!\s*\d{1,2}\s*月)")
+_SCORE = re.compile(rf"(?:{_SCORE_WORDS})\s*(?:为|是|定为|确定为|:|：)?\s*({NUMBER})\s*分")
+_QUOTA = re.compile(rf"(?:指标|名额|计划)[^，,。；;0-9]{{0,8}}?({NUMBER})\s*(?:个|名|人|户)")
+_WINDOW_WORDS = re.compile(r"申报时间|受理时间|申请时间|申报期限|受理期限|申报日期|网上申报|集中申报")
+_RESPECTIVELY = re.compile(rf"分别\s*(?:积|计|加|得|记|给予)?\s*((?:{NUMBER}\s*分?\s*[、，,和及]?\s*)+)")
+
+
+def sentences(text: str) -> list[str]:
+    """Split on sentence-ending punctuation; commas stay (a rate and its cap belong together)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+@dataclass
+class NarrativeReader:
+    """Reads text blocks in order, keeping headings as context for the clauses below them."""
+
+    year_hint: int | None = None
+    context: str = ""  # the document title: "积分落户" there makes a bare 落户名额 sentence a quota
+    default_channel: str = "人才引进落户"
+    rows: list[RuleRow] = field(default_factory=list)
+    _headings: dict[int, str] = field(default_factory=dict)  # outline level → heading text
+    _section_months: int | None = None
+    _section_age: int | None = None
+    _cutoffs: dict[int, dict[str, object]] = field(default_factory=dict)
+    _windows: list[tuple[dt.date, dt.date, Provenance]] = field(default_factory=list)
+    _pending: list[int] = field(default_factory=list)  # indexes of talent rows still open
+
+    def read(self, blocks: list[TextBlock]) -> list[RuleRow]:
+        for block in blocks:
+            for sentence in sentences(block.text):
+                self._sentence(sentence, block.source)
+        self._finish_cutoffs()
+        return self.rows
+
+    def _sentence(self, raw: str, src: Provenance) -> None:
+        text = squash(raw)
+        heading = _HEADING.match(text)
+        if heading:
+            # a new item at some outline level ends the sections at that level and below
+            level = 1 if heading.group("l1") else 2 if heading.group("l2") else 3
+            self._headings = {k: v for k, v in self._headings.items() if k < level}
+            title = strip_enumeration(text).rstrip("。:：")
+            if title and len(title) <= 16 and not re.search(r"[;；,，]|\d", title):
+                self._headings[level] = title
+                self._pending = []
+                self._section_months = self._section_age = None
+        points_context = "积分" in text or "积分" in self.context or bool(self._cutoffs)
+        if _CUTOFF_WORDS.search(text) or (_QUOTA.search(text) and points_context and _SETTLE.search(text)):
+            if self._cutoff(text, src):
+                return
+        if _WINDOW_WORDS.search(text) or _APPLY_WORDS.search(text) or self._window_heading():
+            # a window without its year ("3月10日至4月10日") is in the cut-off year in force
+            start, end = parse_window(text, max(self._cutoffs) if self._cutoffs else self.year_hint)
+            if start and end:
+                self._windows.append((start, end, src))
+                return
+        if _POINTS_PHRASE.search(text) and not re.search(r"满分|总分", text):
+            self._pending = []
+            self._points(text, src)
+            return
+        reqs = requirements(text)
+        if (
+            reqs
+            and "积分落户" not in text
+            and (
+                _SETTLE.search(text)
+                or insurance_months(text) is not None
+                or self._talent_heading()
+                or self._talent_document()
+            )
+        ):
+            self._talent(text, reqs, src)
+            return
+        months, age = insurance_months(text), age_limit(text)
+        if months is not None or age is not None:
+            # a condition listed before the requirement applies to the requirements that follow
+            self._section_months = months if months is not None else self._section_months
+            self._section_age = age if age is not None else self._section_age
+        if self._pending:
+            for index in self._pending:
+                row = self.rows[index]
+                assert isinstance(row, TalentCondition)
+                self.rows[index] = replace(
+                    row,
+                    social_insurance_months=row.social_insurance_months if months is None else months,
+                    age_limit=row.age_limit if age is None else age,
+                )
+
+    @property
+    def _heading(self) -> str | None:
+        """The innermost heading in force."""
+        return self._headings[max(self._headings)] if self._headings else None
+
+    def _window_heading(self) -> bool:
+        return bool(self._heading and _WINDOW_WORDS.search(self._heading))
+
+    def _talent_document(self) -> bool:
+        """A settlement document that is not about points (its title says 落户, not 积分)."""
+        return bool(_SETTLE.search(self.context)) and "积分" not in self.context
+
+    def _talent_heading(self) -> bool:
+        return bool(self._heading and _SETTLE.search(self._heading))
+
+    # -- cut-offs ---------------------------------------------------------------------
+    def _cutoff(self, text: str, src: Provenance) -> bool:
+        """Score and quota per year; a clause naming its own year starts that year's facts."""
+        year_m = _YEAR_OF.search(text)
+        sentence_year = int(year_m.group(1)) if year_m else self.year_hint
+        if sentence_year is None:
+            return False
+        year = sentence_year
+        found = False
+        for clause in re.split(r"(?<!\d)[,，;；]|[,，;；](?!\d)", text):
+            clause_year = _YEAR_OF.search(clause)
+            if clause_year:
+                year = int(clause_year.group(1))
+            score_m = _SCORE.search(clause)
+            quota_m = _QUOTA.search(clause)
+            if not score_m and not quota_m:
+                continue
+            entry = self._cutoffs.setdefault(year, {"src": src})
+            if score_m and entry.get("score") is None:
+                entry["score"] = parse_number(score_m.group(1))
+                found = True
+            if quota_m and entry.get("quota") is None:
+                entry["quota"] = parse_int(quota_m.group(1))
+                found = True
+        if found and (_WINDOW_WORDS.search(text) or _APPLY_WORDS.search(text)):
+            start, end = parse_window(text, sentence_year)
+            if start and end:
+                self._cutoffs[sentence_year]["window"] = (start, end)
+        return found
+
+    def _finish_cutoffs(self) -> None:
+        for year, entry in sorted(self._cutoffs.items()):
+            score, quota = entry.get("score"), entry.get("quota")
+            if score is None and quota is None:
+                continue
+            window = entry.get("window")
+            if window is None:
+                window = next(
+                    (
+                        (s, e)
+                        for s, e, _ in self._windows
+                        if s.year in (year, year - 1) or len(self._cutoffs) == 1
+                    ),
+                    None,
+                )
+            start, end = window if isinstance(window, tuple) else (None, None)
+            src = entry["src"]
+            assert isinstance(src, Provenance)
+            self.rows.append(
+                CutoffScore(
+                    year=year,
+                    score=score if isinstance(score, float) else None,
+                    quota=quota if isinstance(quota, int) else None,
+                    window_start=start,
+                    window_end=end,
+                    source=src,
+                )
+            )
+
+    # -- points -------------------------------------------------------------------------
+    def _category(self, text: str, level_found: bool) -> str:
+        if re.search(r"紧缺|急需", text):
+            return "紧缺工种"
+        for level in sorted(self._headings, reverse=True):
+            heading = canonical_category(self._headings[level])
+            if heading and heading != normalise_name(strip_enumeration(self._headings[level])):
+                return heading
+        if re.search(r"扣|减\s*\d|减分|违法|犯罪|失信", text):
+            return "减分"
+        if level_found:
+            return "技能水平"
+        return canonical_category(text) or "其他"
+
+    def _points(self, text: str, src: Provenance) -> None:
+        if _RESPECTIVELY.search(text) and len(find_levels(text)) >= 2:
+            self._points_clause(text, src)  # "初级工、中级工分别积10分、20分": one clause
+            return
+        for clause in _split_clauses(text):
+            self._points_clause(clause, src)
+
+    def _points_clause(self, text: str, src: Provenance) -> None:
+        levels = find_levels(text)
+        respectively = _RESPECTIVELY.search(text)
+        if respectively and len(levels) >= 2:
+            values = [parse_number(v) for v in re.findall(NUMBER, respectively.group(1))]
+            if len(values) == len(levels) and all(v is not None for v in values):
+                category = self._category(text, True)
+                for level, number in zip(levels, values, strict=True):
+                    self._add(category, level, PointsValue(points=number), src)
+                return
+        if len(levels) >= 2:
+            pairs = _level_pairs(text)
+            if pairs:
+                category = self._category(text, True)
+                for level, pair_value in pairs:
+                    self._add(category, level, pair_value, src)
+                return
+        value = parse_points(text)
+        if value is None:
+            return
+        m = _POINTS_PHRASE.search(text)
+        subject = text[: m.start()] if m else text
+        subject = re.split(r"[：:]", subject)[
+            -1
+        ]  # a lead-in ("有下列情形之一的，予以减分：") is not the item
+        subject = re.sub(r"[，,、]?$", "", subject)
+        category = self._category(text, bool(levels))
+        item = levels[0] if len(levels) == 1 else normalise_item(_subject_item(subject))
+        if not item:
+            item = normalise_name(self._heading) or category
+        self._add(category, item, value, src)
+
+    def _add(self, category: str, item: str, value: PointsValue, src: Provenance) -> None:
+        sign = -1 if category == "减分" else value.sign
+        self.rows.append(
+            PointsItem(
+                category=category,
+                item=item,
+                points=value.points,
+                per=value.per,
+                cap=value.cap,
+                sign=sign,
+                source=src,
+            )
+        )
+
+    # -- talent -------------------------------------------------------------------------
+    def _talent(self, text: str, reqs: list[tuple[str, str | None]], src: Provenance) -> None:
+        # the section heading ("一、技能人才落户") first, then the channel the clause names
+        channel = next(
+            (
+                found
+                for level in sorted(self._headings, reverse=True)
+                if (found := heading_channel(self._headings[level]))
+            ),
+            None,
+        )
+        if channel is None and self._heading and len(self._heading) <= 12:
+            named = _CHANNEL.search(self._heading)
+            channel = named.group(1) if named else None
+        if channel is None:
+            clause_channel = _CHANNEL.search(text)
+            channel = clause_channel.group(1) if clause_channel else None
+        channel = normalise_name(channel) or self.default_channel
+        months = insurance_months(text)
+        age = age_limit(text)
+        months = self._section_months if months is None and not _NO_MONTHS.search(text) else months
+        age = self._section_age if age is None else age
+        self._pending = []
+        for requirement, level in reqs:
+            self._pending.append(len(self.rows))
+            self.rows.append(
+                TalentCondition(channel=channel, requirement=requirement, level=level, social_insurance_months=months,
+                                age_limit=age, conditions=None, source=src)
+            )  # fmt: skip
+
+
+def default_channel(title: str) -> str:
+    """The channel a document's title names ("关于技能人才落户的通知"), else 人才引进落户."""
+    found = _CHANNEL.search(squash(title))
+    return found.group(1) if found and found.group(1) != "积分落户" else "人才引进落户"
+
+
+def _split_clauses(text: str) -> list[str]:
+    """Split a sentence into clauses with one points phrase each, keeping a cap with its rate."""
+    parts = re.split(r"(?<=分)[，,](?!\s*(?:最高|最多|上限|累计|封顶|以|不超过|总分))", text)
+    return [p for p in parts if p]
+
+
+def _level_pairs(text: str) -> list[tuple[str, PointsValue]]:
+    """ "初级工积10分、中级工积20分" → one (level, points) per level."""
+    out: list[tuple[str, PointsValue]] = []
+    for part in re.split(r"[、，,]", text):
+        levels = find_levels(part)
+        value = parse_points(part) if "分" in part else None
+        if levels and value is not None:
+            if len(levels) != 1:
+                return []
+            out.append((levels[0], value))
+    return out if len(out) >= 2 else []
+
+
+_SUBJECT_PREFIX = re.compile(r"^(?:凡|对|对于|其中|另外|此外|同时)")
+
+
+def _subject_item(subject: str) -> str:
+    subject = _SUBJECT_PREFIX.sub("", strip_enumeration(subject))
+    subject = re.sub(r"(?:的|者)$", "", subject)
+    return subject

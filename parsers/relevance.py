@@ -1,0 +1,109 @@
+"""Does a rule row matter to an electrician? The family of occupations is data (a TOML file)."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .levels import find_levels
+from .occupations import normalise_code, normalise_occupation
+from .rows import CutoffScore, PointsItem, RuleRow, ShortageEntry, TalentCondition
+from .text import normalise_name, squash
+
+DEFAULT_FAMILY_PATH = Path(__file__).parent / "data" / "electrician_family.toml"
+
+
+@dataclass(frozen=True)
+class OccupationFamily:
+    """A watched group of occupations: codes, current and old names, 工种, and licences."""
+
+    name: str
+    codes: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()  # current and old names and 工种, normalised
+    licences: tuple[str, ...] = ()  # special-operation licences (低压电工作业 …)
+    licence_keywords: tuple[str, ...] = ()
+    members: tuple[dict[str, object], ...] = field(default=(), compare=False)
+
+    def has_code(self, code: str | None) -> bool:
+        return bool(code) and normalise_code(code) in self.codes
+
+    def has_name(self, name: str | None) -> bool:
+        if not name:
+            return False
+        n = normalise_name(name)
+        return n in self.names or normalise_occupation(name) in self.names
+
+
+def load_family(path: str | Path) -> OccupationFamily:
+    """Read an occupation family from TOML (see parsers/data/electrician_family.toml)."""
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    codes: set[str] = set()
+    names: set[str] = set()
+    members = []
+    for occ in data.get("occupations", []):
+        members.append(dict(occ))
+        code = normalise_code(occ.get("code"))
+        if code:
+            codes.add(code)
+        for raw in [occ.get("name"), *occ.get("old_names", []), *occ.get("work_types", [])]:
+            n = normalise_name(raw)
+            if n:
+                names.add(n)
+    lic = data.get("licences", {})
+    return OccupationFamily(
+        name=str(data.get("name", Path(path).stem)),
+        codes=frozenset(codes),
+        names=frozenset(names),
+        licences=tuple(n for n in (normalise_name(x) for x in lic.get("names", [])) if n),
+        licence_keywords=tuple(n for n in (normalise_name(x) for x in lic.get("keywords", [])) if n),
+        members=tuple(members),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def default_family() -> OccupationFamily:
+    """The electrician family shipped with the package."""
+    return load_family(DEFAULT_FAMILY_PATH)
+
+
+_SHORTAGE_WORDS = re.compile(r"紧缺|急需|短缺")
+_SKILL_WORDS = re.compile(r"职业资格|职业技能等级|技能等级|技能人才|技能水平")
+
+
+def _mentions_licence(text: str, family: OccupationFamily) -> bool:
+    t = squash(text)
+    return any(word in t for word in (*family.licences, *family.licence_keywords))
+
+
+def is_electrician_related(row: RuleRow, family: OccupationFamily | None = None) -> bool:
+    """Whether ``row`` can change what an electrician (or the given family) may do.
+
+    - shortage row: its code, name or 工种 is in the family;
+    - points item: about skill levels, special-operation licences or shortage bonuses;
+    - talent condition: its requirement is a skill level;
+    - cut-off: always (every applicant is measured against it).
+    """
+    fam = family or default_family()
+    if isinstance(row, ShortageEntry):
+        return (
+            fam.has_code(row.code)
+            or fam.has_name(row.occupation)
+            or fam.has_name(row.occupation_printed)
+            or fam.has_name(row.work_type)
+        )
+    if isinstance(row, PointsItem):
+        text = f"{row.category}|{row.item}|{row.conditions or ''}"
+        if row.category == "紧缺工种" or _SHORTAGE_WORDS.search(f"{row.category}{row.item}"):
+            return True
+        if find_levels(row.item) or _SKILL_WORDS.search(row.item):
+            return True
+        return _mentions_licence(text, fam)
+    if isinstance(row, TalentCondition):
+        return row.level is not None or bool(find_levels(row.requirement))
+    if isinstance(row, CutoffScore):
+        return True
+    return False
