@@ -1,0 +1,87 @@
+"""Per-source crawl health: what `policywatch crawl` prints and a CrawlRun row records.
+
+No Scrapy import here: the CLI and the daemon read SourceHealth without loading Scrapy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Worst first: the status of a source is the worst thing that happened during its crawl.
+STATUSES = ("blocked", "failing", "structure-changed", "empty", "ok")
+FAILED = frozenset(STATUSES) - {"ok"}
+
+
+@dataclass
+class SourceHealth:
+    source_id: str
+    status: str
+    items_seen: int = 0
+    new_documents: int = 0
+    changed_documents: int = 0
+    requests: int = 0
+    bytes_downloaded: int = 0
+    errors: int = 0
+    message: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SourceHealth:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass
+class HealthTracker:
+    """Counts what one spider saw; the spider reports events, `result` decides the status."""
+
+    source_id: str
+    problems: dict[str, list[str]] = field(default_factory=lambda: {s: [] for s in STATUSES})
+    items_seen: int = 0
+    errors: int = 0
+    offsite_links: int = 0
+    notes: list[str] = field(default_factory=list)
+    had_documents: bool = False  # the source had list entries in earlier crawls
+
+    def problem(self, status: str, detail: str) -> None:
+        self.problems[status].append(detail)
+
+    def error(self, detail: str, *, failing: bool = False) -> None:
+        self.errors += 1
+        if failing:
+            self.problem("failing", detail)
+        else:
+            self.notes.append(detail)
+
+    def status(self) -> str:
+        return next((s for s in STATUSES[:-1] if self.problems[s]), "ok")
+
+    def message(self) -> str:
+        parts = [f"{s}: {d}" for s in STATUSES[:-1] for d in self.problems[s][:3]]
+        parts += self.notes[:3]
+        if len(self.notes) > 3:
+            parts.append(f"… {len(self.notes) - 3} more errors")
+        if self.offsite_links:
+            parts.append(f"{self.offsite_links} off-site links recorded, not followed")
+        return "; ".join(parts)
+
+    def result(
+        self, *, new: int, changed: int, requests: int, bytes_downloaded: int, extra_errors: int = 0
+    ) -> SourceHealth:
+        return SourceHealth(
+            source_id=self.source_id,
+            status=self.status(),
+            items_seen=self.items_seen,
+            new_documents=new,
+            changed_documents=changed,
+            requests=requests,
+            bytes_downloaded=bytes_downloaded,
+            errors=self.errors + extra_errors,
+            message=self.message(),
+        )

@@ -1,0 +1,54 @@
+"""`crawl_sources`: what the CLI and the daemon call to crawl a batch of sources.
+
+Each batch runs ``python -m crawlers.run`` in a subprocess: Scrapy's reactor cannot be
+restarted in one process, and a child process hands its memory back after every batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from crawlers.health import SourceHealth
+from crawlers.registry import select_sources
+from policywatch.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def crawl_sources(
+    config_path: str | None,
+    source_ids: list[str] | None,
+    *,
+    timeout: float | None = None,
+    cwd: str | Path | None = None,
+) -> list[SourceHealth]:
+    """Crawl the sources (all enabled ones when ``source_ids`` is empty) and return their health.
+
+    Progress lines go to this process's stderr. If the child dies, every asked-for source
+    is reported as failing (what it stored before dying stays stored).
+    """
+    if not source_ids:
+        source_ids = [s.id for s in select_sources(load_config(config_path), None)]
+    cmd = [sys.executable, "-m", "crawlers.run", "--json"]
+    if config_path:
+        cmd += ["--config", str(config_path)]
+    for source_id in source_ids:
+        cmd += ["--source", source_id]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    env.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
+    try:
+        proc = subprocess.run(
+            cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=None, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return [SourceHealth(s, "failing", errors=1, message="crawl timed out") for s in source_ids]
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("[")]
+    if proc.returncode != 0 or not lines:
+        message = f"crawl process exited with code {proc.returncode}"
+        return [SourceHealth(s, "failing", errors=1, message=message) for s in source_ids]
+    return [SourceHealth.from_json(item) for item in json.loads(lines[-1])]
