@@ -1,0 +1,388 @@
+"""From stored document versions to rule-set versions and changes.
+
+For each announcement whose page or attachments have bytes this parser version has not
+seen, parse (pure), then per series: append a version when the canonical rows are new,
+hold it as suspect when the health guard says so, and record the diff against the version
+in force when the new one takes over. One announcement per transaction: a failure loses
+only that announcement's work, and it is retried on the next run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifier.diff import ChangeProvenance, diff_rule_sets
+from parsers import PARSER_VERSION, is_electrician_related, parse_document
+from parsers.rows import (
+    Attachment,
+    DocumentInput,
+    DocumentMeta,
+    ParseProblem,
+    ParseResult,
+    RuleRow,
+    row_from_fields,
+)
+from storage.database import session_scope
+from storage.documents import latest_version
+from storage.models import Document, DocumentParse, DocumentVersion, RuleSetVersion, Series, Source, utcnow
+from storage.rulesets import (
+    VersionFacts,
+    append_version,
+    canonical_hash,
+    current_version,
+    find_version,
+    get_series,
+    is_held,
+    record_changes,
+    release_version,
+    replaced_doc_numbers,
+    version_date,
+    version_rows,
+)
+
+log = logging.getLogger(__name__)
+
+Parser = Callable[[DocumentInput], ParseResult]
+
+
+@dataclass
+class ProcessReport:
+    documents: int = 0
+    versions: int = 0
+    changes_released: int = 0
+    changes_held: int = 0
+    suspect_versions: list[int] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def merge(self, other: ProcessReport) -> None:
+        """Count one announcement's outcome once its transaction has committed."""
+        self.documents += 1
+        self.versions += other.versions
+        self.changes_released += other.changes_released
+        self.changes_held += other.changes_held
+        self.suspect_versions += other.suspect_versions
+
+
+def _latest_version_id(session: Session, document_id: int) -> int | None:
+    """Highest version id of the page and its attachments: parsing is due when it grows."""
+    own = session.scalar(
+        select(func.max(DocumentVersion.id)).where(DocumentVersion.document_id == document_id)
+    )
+    attached = session.scalar(
+        select(func.max(DocumentVersion.id))
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(Document.parent_id == document_id)
+    )
+    ids = [i for i in (own, attached) if i is not None]
+    return max(ids) if ids else None
+
+
+def announcements_due(
+    session: Session, parser_version: str, *, since: dt.datetime | None = None, force: bool = False
+) -> list[tuple[int, int]]:
+    """(document id, through version id) of pages whose latest bytes this parser has not parsed."""
+    stmt = select(Document.id).where(Document.role == "page").order_by(Document.id)
+    due: list[tuple[int, int]] = []
+    for doc_id in session.scalars(stmt):
+        through = _latest_version_id(session, doc_id)
+        if through is None:
+            continue
+        if since is not None:
+            newest = session.scalar(
+                select(func.max(DocumentVersion.fetched_at)).where(DocumentVersion.document_id == doc_id)
+            )
+            if newest is None or newest < since:
+                continue
+        done = session.scalar(
+            select(DocumentParse.id).where(
+                DocumentParse.document_id == doc_id,
+                DocumentParse.parser_version == parser_version,
+                DocumentParse.through_version_id == through,
+            )
+        )
+        if done is None or force:
+            due.append((doc_id, through))
+    return due
+
+
+def document_input(session: Session, document: Document) -> tuple[DocumentInput, DocumentVersion | None]:
+    """What the crawler stored for an announcement, as the parsers take it."""
+    page = latest_version(session, document.id)
+    source = session.get(Source, document.source_id)
+    attachments = []
+    for child in session.scalars(
+        select(Document).where(Document.parent_id == document.id).order_by(Document.id)
+    ):
+        version = latest_version(session, child.id)
+        if version is None:
+            continue
+        name = PurePosixPath(unquote(urlsplit(child.url).path)).name or "attachment"
+        attachments.append(
+            Attachment(
+                url=child.url, filename=name, data=version.blob.data, content_type=version.content_type
+            )
+        )
+    doc_input = DocumentInput(
+        url=document.url,
+        region=source.region if source else None,
+        title=(page.title if page else None) or document.list_title,
+        page=page.blob.data if page else None,
+        page_encoding=page.encoding if page else None,
+        attachments=tuple(attachments),
+        published_at=(page.published_at if page else None) or document.list_date,
+        doc_number=page.doc_number if page else None,
+    )
+    return doc_input, page
+
+
+def _kinds_fed_before(session: Session, document_id: int) -> set[tuple[str, str]]:
+    rows = session.execute(
+        select(Series.region, Series.kind)
+        .join(RuleSetVersion, RuleSetVersion.series_id == Series.id)
+        .join(DocumentVersion, DocumentVersion.id == RuleSetVersion.document_version_id)
+        .where(DocumentVersion.document_id == document_id)
+    ).all()
+    return {(r, k) for r, k in rows}
+
+
+def _guard(
+    rows: Sequence[RuleRow], previous: RuleSetVersion | None, problems: Sequence[ParseProblem]
+) -> str | None:
+    """Why a new version must not reach subscribers before someone confirms it, if it must not."""
+    reasons = []
+    if problems:
+        reasons.append("parse problems: " + "; ".join(f"{p.code}: {p.message}" for p in problems[:3]))
+    if previous is not None and previous.row_count > 0:
+        if not rows:
+            reasons.append(f"no rows where the previous version (#{previous.id}) had {previous.row_count}")
+        elif len(rows) * 2 < previous.row_count:
+            reasons.append(f"row count fell from {previous.row_count} (#{previous.id}) to {len(rows)}")
+    return "; ".join(reasons) or None
+
+
+def _stored_rows(session: Session, version: RuleSetVersion, kind: str) -> list[RuleRow]:
+    return [row_from_fields(kind, r.fields) for r in version_rows(session, version)]
+
+
+def apply_parse(
+    session: Session,
+    document: Document,
+    page_version: DocumentVersion | None,
+    through_version_id: int,
+    result: ParseResult,
+    parser_version: str,
+    report: ProcessReport,
+    default_region: str | None,
+) -> None:
+    """Turn one parse result into versions and changes, series by series."""
+    meta = result.meta
+    region = meta.region or default_region or "unknown"
+    published = (
+        meta.published_at or (page_version.published_at if page_version else None) or document.list_date
+    )
+    doc_number = meta.doc_number or (page_version.doc_number if page_version else None)
+    problems = [{"code": p.code, "message": p.message, "where": p.where.to_dict()} for p in result.problems]
+    series_keys = {(region, k) for k in result.kinds()} | _kinds_fed_before(session, document.id)
+    if not series_keys and result.problems:
+        log.warning("document %s: parse problems and no rules: %s", document.url, problems[:3])
+    for series_region, kind in sorted(series_keys):
+        rows: list[RuleRow] = result.rows_of(kind) if series_region == region else []
+        series = get_series(session, series_region, kind)
+        previous = current_version(session, series.id)
+        version_day = meta.effective_at or published or utcnow().date()
+        replaced = doc_number is not None and doc_number in replaced_doc_numbers(session, series.id)
+        takes_over = not replaced and (previous is None or version_day >= version_date(previous))
+        if kind == "points_cutoff" and rows and previous is not None and takes_over:
+            # Cut-offs are facts per year: a new year's notice adds to the earlier years.
+            new_years = {r.key() for r in rows}
+            rows = rows + [r for r in _stored_rows(session, previous, kind) if r.key() not in new_years]
+        _, digest = canonical_hash(rows)
+        existing = find_version(session, series.id, digest)
+        if existing is not None:
+            if is_held(session, existing) and _guard(rows, previous, result.problems) is None:
+                released = release_version(
+                    session, existing, "confirmed", "health guard (consistent re-parse)"
+                )
+                report.changes_released += released
+                log.info("version #%s confirmed by a consistent re-parse of %s", existing.id, document.url)
+            continue
+        suspect = _guard(rows, previous, result.problems) if takes_over else None
+        if not takes_over and result.problems:
+            suspect = _guard(rows, None, result.problems)
+        version = append_version(
+            session,
+            series,
+            rows,
+            VersionFacts(
+                document_version_id=page_version.id if page_version else None,
+                published_at=published,
+                effective_at=meta.effective_at,
+                doc_number=doc_number,
+                replaces=meta.replaces,
+                parser_version=parser_version,
+                problems=problems,
+                suspect_reason=suspect,
+            ),
+            is_electrician_related,
+        )
+        if version is None:
+            continue
+        report.versions += 1
+        if suspect:
+            report.suspect_versions.append(version.id)
+            log.warning("version #%s of %s/%s held as suspect: %s", version.id, series_region, kind, suspect)
+        if previous is None or not takes_over:
+            log.info(
+                "version #%s of %s/%s stored (%s, %d rows)",
+                version.id,
+                series_region,
+                kind,
+                "baseline" if previous is None else "historical, not in force",
+                len(rows),
+            )
+            continue
+        upgrade_only = (
+            previous.document_version_id == version.document_version_id
+            and previous.parser_version != parser_version
+        )
+        changes = diff_rule_sets(
+            _stored_rows(session, previous, kind),
+            rows,
+            region=series_region,
+            kind=kind,
+            relevant=is_electrician_related,
+            provenance=ChangeProvenance(
+                source_url=document.url,
+                document_title=(page_version.title if page_version else None)
+                or meta.title
+                or document.list_title,
+                doc_number=doc_number,
+                published_at=published,
+                effective_at=meta.effective_at,
+                detected_at=utcnow(),
+            ),
+        )
+        if upgrade_only:
+            changes = [dataclasses.replace(c, parser_upgrade=True) for c in changes]
+        release = suspect is None and not upgrade_only
+        record_changes(session, version, previous, changes, release=release)
+        if release:
+            report.changes_released += len(changes)
+        else:
+            report.changes_held += len(changes)
+        log.info(
+            "version #%s of %s/%s: %d changes against #%s%s",
+            version.id,
+            series_region,
+            kind,
+            len(changes),
+            previous.id,
+            " (parser upgrade only)" if upgrade_only else (" (held)" if suspect else ""),
+        )
+    session.add(
+        DocumentParse(
+            document_id=document.id,
+            parser_version=parser_version,
+            through_version_id=through_version_id,
+            row_counts={k: len(result.rows_of(k)) for k in result.kinds()},
+            problems=problems,
+        )
+    )
+
+
+def process_new_versions(
+    sessions: sessionmaker[Session],
+    *,
+    parse: Parser = parse_document,
+    parser_version: str = PARSER_VERSION,
+    since: dt.datetime | None = None,
+    force: bool = False,
+) -> ProcessReport:
+    """Parse every announcement with unparsed bytes and version what it yields."""
+    report = ProcessReport()
+    with session_scope(sessions) as session:
+        due = announcements_due(session, parser_version, since=since, force=force)
+    for doc_id, through in due:
+        try:
+            with session_scope(sessions) as session:
+                document = session.get(Document, doc_id)
+                assert document is not None
+                doc_input, page_version = document_input(session, document)
+                try:
+                    result = parse(doc_input)
+                except Exception as exc:  # parsers promise not to raise; a bug must not stop the run
+                    log.exception("parser crashed on %s", document.url)
+                    result = ParseResult(
+                        meta=DocumentMeta(title=doc_input.title, region=doc_input.region),
+                        problems=[ParseProblem("parser_error", f"{type(exc).__name__}: {exc}")],
+                    )
+                outcome = ProcessReport()
+                apply_parse(
+                    session,
+                    document,
+                    page_version,
+                    through,
+                    result,
+                    parser_version,
+                    outcome,
+                    doc_input.region,
+                )
+            report.merge(outcome)
+        except Exception as exc:
+            log.exception("versioning failed for document %s; it will be retried next run", doc_id)
+            report.failures.append(f"document {doc_id}: {type(exc).__name__}: {exc}")
+    return report
+
+
+def rules_in_force(
+    session: Session, region: str, kind: str, at: dt.date | None = None
+) -> tuple[RuleSetVersion | None, list[dict[str, object]]]:
+    """The rows of the version in force at a date, with their provenance, for `rules show`."""
+    series = session.scalar(select(Series).where(Series.region == region, Series.kind == kind))
+    if series is None:
+        return None, []
+    version = current_version(session, series.id, at=at)
+    if version is None:
+        return None, []
+    doc_version = (
+        session.get(DocumentVersion, version.document_version_id) if version.document_version_id else None
+    )
+    url = doc_version.document.url if doc_version else None
+    out: list[dict[str, object]] = []
+    for record in version_rows(session, version):
+        out.append(
+            {
+                "kind": kind,
+                "key": record.key,
+                **record.fields,
+                "electrician_related": record.electrician_related,
+                "provenance": {
+                    **record.provenance,
+                    "version": version.id,
+                    "source_url": url,
+                    "doc_number": version.doc_number,
+                    "published_at": version.published_at.isoformat() if version.published_at else None,
+                    "effective_at": version.effective_at.isoformat() if version.effective_at else None,
+                },
+            }
+        )
+    return version, out
+
+
+__all__ = [
+    "ProcessReport",
+    "announcements_due",
+    "apply_parse",
+    "document_input",
+    "process_new_versions",
+    "rules_in_force",
+]
