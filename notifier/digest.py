@@ -1,0 +1,255 @@
+"""Rendering a subscriber's digest: plain text + HTML (CSS inlined) in one MIME message.
+
+Pure: changes and settings in, an EmailMessage out (no database, no network). Templates
+live in notifier/templates/ and may be overridden file by file from ``notify.templates_dir``.
+All crawled text is untrusted: HTML is autoescaped, links are only http(s), and headers go
+through :mod:`notifier.mail`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import css_inline
+import jinja2
+
+from notifier.diff import Change
+from notifier.mail import header_text, message_id, new_message, sender_domain
+from notifier.report import Group, build_groups
+from notifier.subscriptions import Preferences
+from notifier.summary import number, one_line, subject_line
+from notifier.unsubscribe import list_unsubscribe_headers, mailto_url, make_token, unsubscribe_url
+
+BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
+SENDER_NAME = "policywatch 落户政策提醒"
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """What rendering needs from the config (the signing key is a secret: kept out of repr)."""
+
+    sender: str
+    reply_to: str = ""
+    operator_email: str = ""
+    public_url: str = ""
+    signing_key: str | None = field(default=None, repr=False)
+    templates_dir: Path | None = None
+    sender_name: str = SENDER_NAME
+
+    @property
+    def contact(self) -> str:
+        """Where a person can write to (unsubscribe mailto, help): operator, else reply-to, else sender."""
+        return self.operator_email or self.reply_to or self.sender
+
+
+@dataclass(frozen=True)
+class Recipient:
+    subscriber_id: int
+    email: str
+    name: str | None
+    prefs: Preferences
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A digest ready for a transport: the message, its id, and the ids of the changes it carries."""
+
+    message: Any  # EmailMessage
+    message_id: str
+    change_ids: tuple[int, ...]
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+
+# ---------------------------------------------------------------- templates
+
+
+@lru_cache(maxsize=8)
+def environment(templates_dir: Path | None = None) -> jinja2.Environment:
+    """Jinja2 with the override folder first, then the built-in templates; HTML autoescaped."""
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
+    loaders.append(jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES)))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
+
+
+def inline_css(html: str) -> str:
+    """Style rules moved onto the elements: webmail drops <style> blocks."""
+    return str(_INLINER.inline(html))
+
+
+# ---------------------------------------------------------------- what a change means for an electrician
+
+_LEVEL_CATEGORIES = ("技能水平", "职业资格", "技能等级", "职业技能")
+
+
+def _level_of(row: dict[str, Any]) -> str | None:
+    """The certificate level a points item is about, when it is one ("三级/高级工")."""
+    category = str(row.get("category") or "")
+    item = str(row.get("item") or "")
+    try:
+        from parsers.levels import is_level_only, normalise_level
+    except ImportError:  # pragma: no cover - parsers always ship with the notifier
+        return item if "/" in item and category in _LEVEL_CATEGORIES else None
+    if any(c in category for c in _LEVEL_CATEGORIES) or is_level_only(item):
+        return normalise_level(item)
+    return None
+
+
+def _level_name(level: str) -> str:
+    """ "三级/高级工" -> "高级工（三级）": the name on the certificate first."""
+    if "/" in level:
+        tier, name = level.split("/", 1)
+        return f"{name}（{tier}）"
+    return level
+
+
+def _points(row: dict[str, Any]) -> str:
+    sign = "-" if row.get("sign") == -1 else ""
+    per = f"每{one_line(row['per'], 10)} " if row.get("per") else ""
+    return f"{per}{sign}{number(row.get('points'))} 分"
+
+
+def certificate_meaning(change: Change) -> str | None:
+    """For points items about a skill level: what changes for an electrician holding that certificate."""
+    if change.kind != "points_schedule":
+        return None
+    before, after = change.before or {}, change.after or {}
+    level = _level_of(after or before)
+    if level is None:
+        return None
+    who = f"持{_level_name(level)}职业技能等级证书的电工"
+    if change.change == "added":
+        return f"{who}：新增此项，可积 {_points(after)}。"
+    if change.change == "removed":
+        return f"{who}：此项取消，原来的 {_points(before)} 不再计入。"
+    if not {"points", "per", "sign", "cap"} & set(change.fields_changed):
+        return None
+    text = f"{who}：此项积分由 {_points(before)}变为 {_points(after)}"
+    b, a = before.get("points"), after.get("points")
+    if (
+        isinstance(b, int | float)
+        and isinstance(a, int | float)
+        and before.get("per") == after.get("per")
+        and before.get("sign", 1) == after.get("sign", 1)
+    ):
+        delta = (a - b) * (-1 if after.get("sign") == -1 else 1)
+        if delta:
+            text += f"（{'多' if delta > 0 else '少'} {number(abs(delta))} 分）"
+    return text + "。"
+
+
+# ---------------------------------------------------------------- the view model
+
+
+@dataclass
+class DigestView:
+    subject: str
+    greeting: str
+    intro: str
+    groups: list[Group]
+    meanings: dict[int, str]  # id(change) -> certificate line
+    why: str
+    manage_commands: list[str]
+    contact: str
+    unsubscribe_mailto: str
+    unsubscribe_link: str | None
+    email: str
+
+    def meaning(self, change: Change) -> str | None:
+        return self.meanings.get(id(change))
+
+
+def _manage_commands(recipient: Recipient) -> list[str]:
+    email = recipient.email
+    prefs = recipient.prefs
+    args = [f"policywatch subscribe {email}"]
+    args += [f"--region {r}" for r in sorted(prefs.regions)]
+    args += [f"--kind {k}" for k in sorted(prefs.kinds)]
+    args += [f"--occupation {header_text(o, 40)}" for o in sorted(prefs.occupations)]
+    if prefs.all_changes:
+        args.append("--all-changes")
+    args.append(f"--frequency {prefs.frequency}")
+    return [" ".join(args), f"policywatch unsubscribe {email}"]
+
+
+def build_view(
+    recipient: Recipient, changes: Sequence[Change], settings: MailSettings, subject: str
+) -> DigestView:
+    related = sum(c.electrician_related for c in changes)
+    name = header_text(recipient.name or "", 40)
+    token_link = None
+    if settings.public_url and settings.signing_key:
+        token = make_token(settings.signing_key, recipient.subscriber_id, recipient.email)
+        token_link = unsubscribe_url(settings.public_url, token)
+    return DigestView(
+        subject=subject,
+        greeting=f"{name}，您好：" if name else "您好：",
+        intro=f"policywatch 发现了 {len(changes)} 项落户政策变化（其中 {related} 项与电工相关）。",
+        groups=build_groups(changes),
+        meanings={id(c): m for c in changes if (m := certificate_meaning(c))},
+        why=recipient.prefs.describe(),
+        manage_commands=_manage_commands(recipient),
+        contact=settings.contact,
+        unsubscribe_mailto=mailto_url(settings.contact, recipient.email),
+        unsubscribe_link=token_link,
+        email=recipient.email,
+    )
+
+
+# ---------------------------------------------------------------- the message
+
+
+def digest_message_id(subscriber_id: int, change_ids: Sequence[int], sender: str) -> str:
+    """Same subscriber + same set of changes -> same Message-ID (see notifier.mail.message_id)."""
+    return message_id("digest", [subscriber_id, *sorted(change_ids)], sender_domain(sender))
+
+
+def render_digest(
+    recipient: Recipient,
+    changes: Sequence[tuple[int, Change]],
+    settings: MailSettings,
+    *,
+    now: dt.datetime,
+) -> Rendered:
+    """The digest for one subscriber: multipart/alternative, text first, then inlined HTML."""
+    ids = tuple(sorted(cid for cid, _ in changes))
+    only = [c for _, c in sorted(changes, key=lambda pair: pair[0])]
+    subject = header_text(subject_line(only), 200)
+    view = build_view(recipient, only, settings, subject)
+    env = environment(settings.templates_dir)
+    text = env.get_template("digest.txt.j2").render(v=view)
+    html = inline_css(env.get_template("digest.html.j2").render(v=view))
+    msg_id = digest_message_id(recipient.subscriber_id, ids, settings.sender)
+    msg = new_message(
+        sender=settings.sender,
+        sender_name=settings.sender_name,
+        to=recipient.email,
+        to_name=recipient.name,
+        subject=subject,
+        msg_id=msg_id,
+        date=now,
+        reply_to=settings.reply_to,
+        extra_headers=list_unsubscribe_headers(view.unsubscribe_mailto, view.unsubscribe_link),
+    )
+    msg.set_content(text, subtype="plain", charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8")
+    return Rendered(msg, msg_id, ids)
