@@ -1,0 +1,231 @@
+"""One cycle: crawl → parse and version → queue → send due digests and operator alerts.
+
+`policywatch run` runs one cycle; the daemon runs one per scheduled crawl (and the notify
+part alone on ``schedule.notify``). Each step is isolated: an exception is logged,
+recorded in the report, and the next steps still run, because every step reads its work
+from the database (unparsed versions, released changes, pending deliveries) rather than
+from the step before. A cycle interrupted anywhere is therefore completed by the next one.
+
+The crawl runs in a child process (crawlers/runner.py): Scrapy's reactor cannot restart,
+and a fresh process per crawl returns its memory, so the daemon itself never imports Scrapy.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawlers.health import SourceHealth
+from policywatch.context import AppContext
+
+log = logging.getLogger("policywatch.cycle")
+
+
+@dataclass
+class StepResult:
+    name: str
+    ok: bool
+    seconds: float
+    detail: str = ""
+
+
+@dataclass
+class CycleReport:
+    steps: list[StepResult] = field(default_factory=list)
+    health: list[SourceHealth] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def failed_steps(self) -> list[StepResult]:
+        return [s for s in self.steps if not s.ok]
+
+    @property
+    def failed_sources(self) -> list[SourceHealth]:
+        return [h for h in self.health if h.failed]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_steps and not self.failed_sources and not self.cancelled
+
+    def summary(self) -> str:
+        parts = [f"{s.name} {'ok' if s.ok else 'FAILED'} {s.seconds:.1f}s" for s in self.steps]
+        if self.health:
+            bad = ", ".join(f"{h.source_id}={h.status}" for h in self.failed_sources)
+            parts.append(
+                f"sources {len(self.health) - len(self.failed_sources)}/{len(self.health)} ok"
+                + (f" ({bad})" if bad else "")
+            )
+        if self.cancelled:
+            parts.append("cancelled")
+        return "; ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "cancelled": self.cancelled,
+            "steps": [s.__dict__ for s in self.steps],
+            "sources": [h.to_json() for h in self.health],
+        }
+
+
+class Step:
+    """Runs one named step, timing it and turning an exception into a failed StepResult."""
+
+    def __init__(self, report: CycleReport) -> None:
+        self.report = report
+
+    def __call__(self, name: str, fn: Callable[[], str]) -> bool:
+        start = time.monotonic()
+        try:
+            detail = fn()
+            ok = True
+        except Exception as exc:
+            log.exception("cycle step %s failed", name)
+            detail, ok = f"{type(exc).__name__}: {exc}", False
+        result = StepResult(name, ok, time.monotonic() - start, detail)
+        self.report.steps.append(result)
+        log.info(
+            "step %s: %s in %.1fs%s",
+            name,
+            "ok" if ok else "failed",
+            result.seconds,
+            f": {detail}" if detail else "",
+        )
+        return ok
+
+
+# -- the steps ------------------------------------------------------------------------
+
+
+def crawl(ctx: AppContext, source_ids: list[str] | None) -> list[SourceHealth]:
+    """Crawl in a child process (see the module docstring for why)."""
+    from policywatch.commands.crawl import run_crawl
+
+    return run_crawl(ctx, source_ids)
+
+
+def process(ctx: AppContext) -> str:
+    from storage.versioning import process_new_versions
+
+    rep = process_new_versions(ctx.database())
+    detail = (
+        f"{rep.documents} documents parsed, {rep.versions} versions, "
+        f"{rep.changes_released} changes released, {rep.changes_held} held"
+    )
+    if rep.failures:
+        raise RuntimeError(f"{detail}; {len(rep.failures)} failures: {rep.failures[0]}")
+    return detail
+
+
+def notify(ctx: AppContext, *, flush: bool = False) -> str:
+    """Queue released changes, send operator alerts and the digests that are due."""
+    from notifier.delivery import run_notify
+    from notifier.settings import NotifySettings
+
+    result = run_notify(ctx.database(), NotifySettings.from_config(ctx.config), flush=flush)
+    detail = (
+        f"{result.queued} queued, {result.sent} sent, {result.failed} failed, "
+        f"{result.deferred} deferred, {result.pending} pending, {result.alerts_sent} alerts"
+    )
+    if not result.ok:
+        raise RuntimeError(detail + (f"; {result.errors[0]}" if result.errors else ""))
+    return detail
+
+
+# -- the cycle ------------------------------------------------------------------------
+
+
+def run_cycle(
+    ctx: AppContext,
+    source_ids: list[str] | None,
+    *,
+    do_crawl: bool = True,
+    stop: threading.Event | None = None,
+    pipeline_lock: threading.Lock | None = None,
+) -> CycleReport:
+    """Crawl ``source_ids`` (None: every enabled source), then process and notify.
+
+    ``stop`` (set on shutdown) skips the steps not started yet; they are redone by the next
+    cycle. ``pipeline_lock`` serialises the database steps of concurrent daemon jobs.
+    """
+    report = CycleReport()
+    step = Step(report)
+    if do_crawl and source_ids != []:
+
+        def _crawl() -> str:
+            report.health = crawl(ctx, source_ids)
+            return ", ".join(f"{h.source_id}={h.status}" for h in report.health)
+
+        step("crawl", _crawl)
+    lock = pipeline_lock or threading.Lock()
+    for name, fn in (("process", lambda: process(ctx)), ("notify", lambda: notify(ctx))):
+        with lock:
+            if stop is not None and stop.is_set():
+                report.cancelled = True
+                log.info("shutdown requested: step %s left for the next cycle", name)
+                break
+            step(name, fn)
+    if stop is not None and stop.is_set():
+        report.cancelled = True
+    return report
+
+
+# -- cancelling the crawl child on shutdown ---------------------------------------------
+
+
+def child_pids(parent: int | None = None) -> list[int]:
+    """Direct children of this process (Linux /proc): the crawl subprocesses."""
+    parent = parent or os.getpid()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may contain spaces, so split after the last ')'.
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 1 and int(fields[1]) == parent:
+            found.append(int(entry.name))
+    return found
+
+
+def terminate_children(wait_seconds: float = 10.0) -> int:
+    """SIGTERM the crawl children (Scrapy closes its spiders and records the run), then SIGKILL.
+
+    Every item a crawl stored is its own committed transaction, so whatever stops it, the
+    database holds whole document versions only.
+    """
+    pids = child_pids()
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.1)
+    for pid in pids:
+        if _alive(pid):
+            log.warning("crawl process %d did not stop: killing it", pid)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    return len(pids)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"  # a zombie has exited

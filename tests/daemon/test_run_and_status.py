@@ -1,0 +1,89 @@
+"""`policywatch run` (one cycle for system cron) and `policywatch status`, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import run_cli
+from pw_daemon_helpers import SITE, SOURCE_ID, daemon_config
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.database import safe_url, session_scope
+from storage.models import RuleSetVersion
+
+pytestmark = pytest.mark.slow
+
+BROKEN = """
+[sources.daemon-broken]
+name = "失效的栏目"
+authority = "hrss"
+region = "quanzhou"
+family = "trs"
+start_urls = ["{base}/missing/"]
+"""
+
+
+def test_run_does_the_rest_when_a_source_fails_exits_1_then_skips_what_is_not_due(
+    workdir: Path, database_url: str, sessions: sessionmaker[Session], site_factory: Any
+) -> None:
+    site = site_factory(SITE)
+    cfg = daemon_config(
+        workdir / "pw.toml",
+        database_url,
+        site.base_url,
+        crawl="0 7 * * *",
+        extra=BROKEN.format(base=site.base_url),
+    )
+    first = run_cli("--config", str(cfg), "run", cwd=workdir, timeout=120)
+    assert first.code == 1, first.stderr
+    assert "daemon-broken=failing" in first.stdout
+    with session_scope(sessions) as s:  # the healthy source was crawled, parsed and versioned
+        assert s.scalar(select(func.count()).select_from(RuleSetVersion)) == 1
+
+    again = run_cli("--config", str(cfg), "run", cwd=workdir, timeout=120)
+    assert again.code == 0, again.stderr
+    assert "no source due" in again.stdout  # 07:00 has not come round again
+
+    status = run_cli("--config", str(cfg), "--json", "status", cwd=workdir, timeout=60)
+    assert status.code == 0, status.stderr
+    data = json.loads(status.stdout)
+    assert data["database"] == safe_url(database_url)
+    assert data["smtp"].startswith("none: digests are written as .eml files")
+    assert data["daemon_lock"] is None
+    jobs = {j["job"]: j for j in data["jobs"]}
+    assert jobs[f"crawl:{SOURCE_ID}"]["last_status"] == "ok"
+    assert jobs["crawl:daemon-broken"]["last_status"] == "failed"
+    assert jobs["notify"]["last_status"] == "ok"
+    assert jobs[f"crawl:{SOURCE_ID}"]["cron"] == "0 7 * * *"
+    assert jobs[f"crawl:{SOURCE_ID}"]["next_run"].endswith("23:00:00+00:00")  # 07:00 Asia/Shanghai
+    sources = {s["source"]: s for s in data["sources"]}
+    assert sources[SOURCE_ID]["status"] == "ok"
+    assert sources["daemon-broken"]["status"] == "failing"
+    assert data["deliveries"] == {"pending": 0, "sent": 0, "failed": 0}
+
+    text = run_cli("--config", str(cfg), "status", cwd=workdir, timeout=60)
+    assert text.code == 0 and "lock:     free" in text.stdout and "daemon-broken" in text.stdout
+
+
+def test_status_masks_the_database_password_and_names_the_smtp_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from policywatch.commands.status import connection_info
+    from policywatch.config import parse_config
+    from policywatch.context import AppContext
+
+    monkeypatch.setenv("PW_DB_PASSWORD", "s3cret-pw")
+    cfg = parse_config(
+        '[database]\nurl = "postgresql+psycopg://watch@db.example/pw"\npassword_env = "PW_DB_PASSWORD"\n'
+        '[smtp]\nhost = "mail.example"\nport = 465\nsecurity = "tls"\nusername = "bot"\n',
+        "t.toml",
+    )
+    assert "s3cret-pw" in cfg.database_url
+    info = connection_info(AppContext(cfg))
+    assert info["database"] == "postgresql+psycopg://watch:***@db.example/pw"
+    assert info["smtp"] == "mail.example:465 (tls) as bot"
+    assert "s3cret-pw" not in json.dumps(info)
