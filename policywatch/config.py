@@ -173,11 +173,6 @@ SCHEMA: dict[str, dict[str, Setting]] = {
             DEFAULT_KEYWORDS,
             "An announcement is relevant (details and attachments fetched) when its title or body contains one of these.",
         ),
-        "httpcache_dir": Setting(
-            str,
-            ".policywatch-cache",
-            "Where Scrapy keeps HTTP validators between polls (relative to the working directory).",
-        ),
     },
     "smtp": {
         "host": Setting(str, "", "SMTP server; empty means write .eml files to notify.outbox_dir instead."),
