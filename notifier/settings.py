@@ -40,6 +40,7 @@ class NotifySettings:
     smtp_username: str = ""
     smtp_password: str | None = field(default=None, repr=False)
     smtp_timeout: float = 30
+    smtp_ca_file: Path | None = None  # PEM bundle to trust instead of the system store
     max_messages_per_run: int = 200
     timezone: str = "Asia/Shanghai"
     daily_hour: int = 8
@@ -69,6 +70,7 @@ class NotifySettings:
             smtp_username=smtp["username"],
             smtp_password=config.secret("smtp", "password_env") if smtp["username"] else None,
             smtp_timeout=smtp["timeout_seconds"],
+            smtp_ca_file=config.path("smtp", "ca_file") if smtp["ca_file"] else None,
             max_messages_per_run=smtp["max_messages_per_run"],
             timezone=config["schedule"]["timezone"],
             daily_hour=notify["daily_hour"],
@@ -92,4 +94,5 @@ class NotifySettings:
             username=self.smtp_username,
             password=self.smtp_password,
             timeout=self.smtp_timeout,
+            ca_file=self.smtp_ca_file,
         )

@@ -55,7 +55,11 @@ def _reply(code: int, text: bytes | str) -> str:
 
 
 class SmtpTransport:
-    """One connection per run, opened on first use; STARTTLS, implicit TLS or plain."""
+    """One connection per run, opened on first use; STARTTLS, implicit TLS or plain.
+
+    The server's certificate is always verified (host name included): against the system
+    trust store, or against ``ca_file`` (a PEM bundle) for a server with a private CA.
+    """
 
     def __init__(
         self,
@@ -66,32 +70,59 @@ class SmtpTransport:
         username: str = "",
         password: str | None = None,
         timeout: float = 30,
+        ca_file: str | Path | None = None,
     ) -> None:
         self.host, self.port, self.security = host, port, security
         self.username, self._password, self.timeout = username, password, timeout
+        self.ca_file = str(ca_file) if ca_file else None
         self._conn: smtplib.SMTP | None = None
         self.description = f"smtp://{host}:{port} ({security})"
 
-    def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+    def _tls_context(self) -> ssl.SSLContext:
         try:
-            conn: smtplib.SMTP
-            if self.security == "tls":
-                conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-            else:
-                conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            return ssl.create_default_context(cafile=self.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            # A configuration problem, but nothing is lost: the run stops, deliveries wait.
+            raise TransientFailure(
+                f"cannot load smtp.ca_file {self.ca_file}: {exc}", whole_run=True
+            ) from None
+
+    def _handshake(self, context: ssl.SSLContext | None) -> smtplib.SMTP:
+        """Connect, EHLO, TLS as configured, log in; the socket is closed if any step fails."""
+        conn: smtplib.SMTP
+        if self.security == "tls":
+            conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
             conn.ehlo()
             if self.security == "starttls":
                 conn.starttls(context=context)
                 conn.ehlo()
             if self.username:
                 conn.login(self.username, self._password or "")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _connect(self) -> smtplib.SMTP:
+        context = self._tls_context() if self.security in ("tls", "starttls") else None
+        try:
+            conn = self._handshake(context)
         except smtplib.SMTPAuthenticationError as exc:
             raise TransientFailure(
                 f"SMTP login refused: {_reply(exc.smtp_code, exc.smtp_error)}", whole_run=True
             ) from None
         except smtplib.SMTPNotSupportedError as exc:
             raise TransientFailure(f"SMTP server lacks a required extension: {exc}", whole_run=True) from None
+        except ssl.SSLCertVerificationError as exc:
+            hint = "" if self.ca_file else " (a private CA? set smtp.ca_file)"
+            raise TransientFailure(
+                f"TLS certificate of SMTP server {self.host}:{self.port} not trusted: "
+                f"{exc.verify_message or exc.reason}{hint}",
+                whole_run=True,
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise TransientFailure(
                 f"cannot reach SMTP server {self.host}:{self.port}: {exc}", whole_run=True

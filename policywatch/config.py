@@ -180,6 +180,12 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "security": Setting(
             str, "starttls", "starttls, tls (implicit) or none.", _one_of("starttls", "tls", "none")
         ),
+        "ca_file": Setting(
+            str,
+            "",
+            "PEM file of CA certificates trusted for the SMTP server's TLS certificate (a private CA); "
+            "empty: the system trust store.",
+        ),
         "username": Setting(str, "", "SMTP user name (empty: no login)."),
         "password_env": Setting(
             str,
