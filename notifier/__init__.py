@@ -10,5 +10,6 @@ Public modules:
 - notifier.digest: render_digest (multipart text + HTML, Jinja2 templates in templates/).
 - notifier.delivery: run_notify (SMTP or .eml outbox, exactly-once bookkeeping, retries).
 - notifier.alerts: operator alerts; notifier.unsubscribe: signed tokens, List-Unsubscribe.
+- notifier.unsubscribe_server: the one-click unsubscribe HTTP endpoint (RFC 8058).
 - notifier.settings: NotifySettings.from_config(config).
 """

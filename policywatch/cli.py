@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "policywatch.commands.reparse",
     "policywatch.commands.demo",
     "policywatch.commands.subscribe",
+    "policywatch.commands.unsubscribe_server",
     "policywatch.commands.notify",
     "policywatch.commands.run",
     "policywatch.commands.daemon",

@@ -212,7 +212,8 @@ SCHEMA: dict[str, dict[str, Setting]] = {
         "public_url": Setting(
             str,
             "",
-            "Public https URL of an unsubscribe endpoint; enables one-click unsubscribe links.",
+            "Public https URL of the unsubscribe endpoint (policywatch unsubscribe-server behind a TLS "
+            "reverse proxy); enables one-click unsubscribe links.",
             _check_optional_url,
         ),
         "signing_key_env": Setting(
