@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +64,7 @@ def append_version(
     series: Series,
     rows: Sequence[RuleRow],
     facts: VersionFacts,
-    relevant: Any,
+    relevant: Callable[[RuleRow], bool],
 ) -> RuleSetVersion | None:
     """Insert a version and its rows; None when the series already holds these canonical rows."""
     text, digest = canonical_hash(rows)

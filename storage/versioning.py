@@ -215,9 +215,8 @@ def apply_parse(
                 report.changes_released += released
                 log.info("version #%s confirmed by a consistent re-parse of %s", existing.id, document.url)
             continue
-        suspect = _guard(rows, previous, result.problems) if takes_over else None
-        if not takes_over and result.problems:
-            suspect = _guard(rows, None, result.problems)
+        # A historical version is not compared with what is in force: only its own problems count.
+        suspect = _guard(rows, previous if takes_over else None, result.problems)
         version = append_version(
             session,
             series,

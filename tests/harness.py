@@ -31,3 +31,28 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: f
 def write_config(path: Path, database_url: str, extra: str = "") -> Path:
     path.write_text(f'[database]\nurl = "{database_url}"\n{extra}', encoding="utf-8")
     return path
+
+
+# The diff-report JSON contract (DESIGN.md, plus the fields the README promises).
+CONTRACT_KEYS = frozenset(
+    {
+        "region",
+        "kind",
+        "change",
+        "key",
+        "before",
+        "after",
+        "electrician_related",
+        "source_url",
+        "published_at",
+        "detected_at",
+        "summary",
+        "substantive",
+        "fields_changed",
+        "renamed_from",
+        "document_title",
+        "doc_number",
+        "effective_at",
+        "parser_upgrade",
+    }
+)

@@ -11,22 +11,7 @@ import pytest
 
 from policywatch.demo.sample_site import sample_config, write_sample_site
 from policywatch.site_server import SiteServer
-from tests.harness import run_cli
-
-CONTRACT_KEYS = {
-    "region",
-    "kind",
-    "change",
-    "key",
-    "before",
-    "after",
-    "electrician_related",
-    "source_url",
-    "published_at",
-    "detected_at",
-    "summary",
-    "substantive",
-}
+from tests.harness import CONTRACT_KEYS, run_cli
 
 
 @pytest.fixture

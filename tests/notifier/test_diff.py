@@ -10,6 +10,7 @@ import pytest
 
 from notifier.diff import Change, ChangeProvenance, canonical_text, canonical_value, diff_rule_sets
 from parsers.rows import CutoffScore, PointsItem, Provenance, RuleRow, ShortageEntry, TalentCondition
+from tests.harness import CONTRACT_KEYS
 
 
 def never(row: RuleRow) -> bool:
@@ -458,26 +459,6 @@ def test_output_is_deterministic_across_input_orders() -> None:
 
 # ---------------------------------------------------------------- provenance and JSON
 
-CONTRACT_KEYS = {
-    "region",
-    "kind",
-    "change",
-    "key",
-    "before",
-    "after",
-    "electrician_related",
-    "source_url",
-    "published_at",
-    "detected_at",
-    "summary",
-    "substantive",
-    "fields_changed",
-    "renamed_from",
-    "document_title",
-    "doc_number",
-    "effective_at",
-    "parser_upgrade",
-}
 
 PROV = ChangeProvenance(
     source_url="http://rsj.xm.gov.cn/zcfg/202603/t20260301_1.htm",
