@@ -79,7 +79,7 @@ class _Job:
 
     recipient: Recipient
     delivery_ids: tuple[int, ...]
-    attempts: int
+    attempts: tuple[int, ...]  # failed tries so far, per delivery (aligned with delivery_ids)
     rendered: Rendered
 
 
@@ -135,7 +135,7 @@ def due_jobs(
                 errors.append(f"digest template error: {exc}")
             continue
         jobs.append(
-            _Job(recipient, tuple(d.id for d, _ in wanted), max(d.attempts for d, _ in wanted), rendered)
+            _Job(recipient, tuple(d.id for d, _ in wanted), tuple(d.attempts for d, _ in wanted), rendered)
         )
     return jobs
 
@@ -154,6 +154,7 @@ def _send_one(
 ) -> bool:
     """Send one digest; returns False when the rest of the run should stop (server unusable)."""
     ids = job.delivery_ids
+    data = job.rendered.message.as_bytes()  # before the lease: a serialising error leaves none behind
     start = max(now, utcnow())  # a long run must not hand out leases that already expired
     with session_scope(factory) as session:
         if not claim(session, ids, start, start + _lease(settings)):
@@ -161,7 +162,6 @@ def _send_one(
                 "subscriber %d: deliveries taken by another sender, skipped", job.recipient.subscriber_id
             )
             return True
-    data = job.rendered.message.as_bytes()
     try:
         where = transport.send(settings.mail.sender, job.recipient.email, data, job.rendered.message_id, now)
     except PermanentFailure as exc:
@@ -171,18 +171,27 @@ def _send_one(
         log.warning("subscriber %d: digest refused for good: %s", job.recipient.subscriber_id, exc)
         return True
     except TransientFailure as exc:
-        attempt = job.attempts + 1
+        # Each delivery has its own count: a change queued yesterday is not given up on
+        # together with the older ones it shares the digest with.
+        tries = dict(zip(ids, job.attempts, strict=True))
+        spent = [i for i in ids if tries[i] + 1 >= MAX_ATTEMPTS]
+        again = [i for i in ids if tries[i] + 1 < MAX_ATTEMPTS]
         with session_scope(factory) as session:
-            if attempt >= MAX_ATTEMPTS:
-                mark_failed(session, ids, f"gave up after {attempt} attempts: {exc}")
-                result.failed += 1
-            else:
-                mark_retry(session, ids, str(exc), now + backoff(attempt))
-                result.deferred += 1
+            if spent:
+                mark_failed(session, spent, f"gave up after {MAX_ATTEMPTS} attempts: {exc}")
+            if again:
+                wait = backoff(max(tries[i] for i in again) + 1)
+                mark_retry(session, again, str(exc), now + wait)
+        if again:
+            result.deferred += 1
+        else:
+            result.failed += 1
         log.warning(
-            "subscriber %d: digest not sent (attempt %d), will retry: %s",
+            "subscriber %d: digest not sent (attempt %d), %d deliveries given up, %d to retry: %s",
             job.recipient.subscriber_id,
-            attempt,
+            max(job.attempts) + 1,
+            len(spent),
+            len(again),
             exc,
         )
         return not exc.whole_run

@@ -50,7 +50,7 @@ def queue_released_changes(session: Session, now: dt.datetime | None = None) -> 
     for subscriber in subscribers:
         prefs = preferences_of(subscriber)
         for record in records:
-            if (subscriber.id, record.id) in queued or record.parser_upgrade:
+            if (subscriber.id, record.id) in queued:
                 continue
             assert record.released_at is not None
             if record.released_at < subscriber.subscribed_at:

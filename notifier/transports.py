@@ -18,7 +18,7 @@ import smtplib
 import ssl
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,16 @@ class SmtpTransport:
             finally:
                 self._conn = None
 
+    def _fail(self, code: int, reason: str) -> NoReturn:
+        """A reply refusing this message: 5xx for good, 4xx later. After a 421 smtplib has
+        closed the connection, so the rest of the run waits too (no digest tried on it)."""
+        if 500 <= code < 600:
+            raise PermanentFailure(reason) from None
+        if code == 421:
+            self._drop()
+            raise TransientFailure(reason, whole_run=True) from None
+        raise TransientFailure(reason) from None
+
     def send(self, sender: str, recipient: str, data: bytes, message_id: str, when: dt.datetime) -> str:
         if self._conn is None:
             self._conn = self._connect()
@@ -144,20 +154,14 @@ class SmtpTransport:
             self._conn.sendmail(sender, [recipient], data)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = exc.recipients.get(recipient, (0, b"refused"))
-            reason = f"recipient refused: {_reply(code, text)}"
-            if 500 <= code < 600:
-                raise PermanentFailure(reason) from None
-            raise TransientFailure(reason) from None
+            self._fail(code, f"recipient refused: {_reply(code, text)}")
         except smtplib.SMTPSenderRefused as exc:
             # The sender address is a configuration problem: every message would fail alike.
             raise TransientFailure(
                 f"sender refused: {_reply(exc.smtp_code, exc.smtp_error)}", whole_run=True
             ) from None
         except smtplib.SMTPDataError as exc:
-            reason = f"message refused: {_reply(exc.smtp_code, exc.smtp_error)}"
-            if 500 <= exc.smtp_code < 600:
-                raise PermanentFailure(reason) from None
-            raise TransientFailure(reason) from None
+            self._fail(exc.smtp_code, f"message refused: {_reply(exc.smtp_code, exc.smtp_error)}")
         except smtplib.SMTPResponseException as exc:
             self._drop()
             raise TransientFailure(

@@ -31,7 +31,9 @@ def make_token(key: str, subscriber_id: int, email: str) -> str:
 def token_subscriber(token: str) -> int | None:
     """The subscriber id a token claims (verify it with :func:`verify_token` before acting)."""
     head, _, _ = token.partition(".")
-    return int(head) if head.isdigit() else None
+    # ASCII digits that fit a database integer: anything else names nobody (and must not
+    # reach int() or the database, which raise on huge numbers)
+    return int(head) if head.isascii() and head.isdigit() and len(head) <= 18 else None
 
 
 def verify_token(key: str, token: str, email: str) -> bool:

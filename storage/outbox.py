@@ -74,7 +74,7 @@ def enqueue(session: Session, subscriber_id: int, change_id: int, now: dt.dateti
 
 @dataclass
 class PendingGroup:
-    """A subscriber's pending deliveries, oldest first, with their changes."""
+    """A subscriber's pending deliveries, oldest first."""
 
     subscriber: Subscriber
     deliveries: list[Delivery]
@@ -204,16 +204,6 @@ def mark_retry(
             claimed_until=None,
             last_error=reason[:2000],
         )
-        .execution_options(synchronize_session=False)
-    )
-
-
-def release_claim(session: Session, delivery_ids: Sequence[int]) -> None:
-    """Give back a lease without counting an attempt (e.g. the per-run rate limit was hit)."""
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(delivery_ids), Delivery.status == "pending")
-        .values(claimed_until=None)
         .execution_options(synchronize_session=False)
     )
 

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.documents import insert_ignoring_duplicates
@@ -110,8 +110,6 @@ def subscriber_by_id(session: Session, subscriber_id: int) -> Subscriber | None:
 
 def pending_counts(session: Session) -> dict[int, int]:
     """Pending deliveries per subscriber id (for `policywatch subscribers`)."""
-    from sqlalchemy import func
-
     rows = session.execute(
         select(Delivery.subscriber_id, func.count())
         .where(Delivery.status == "pending")
@@ -122,8 +120,6 @@ def pending_counts(session: Session) -> dict[int, int]:
 
 def last_sent(session: Session) -> dict[int, dt.datetime]:
     """Latest delivery time per subscriber id."""
-    from sqlalchemy import func
-
     rows = session.execute(
         select(Delivery.subscriber_id, func.max(Delivery.sent_at))
         .where(Delivery.status == "sent")

@@ -41,27 +41,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Add a subscriber, or update one (subscribing twice never duplicates).",
     )
     p.add_argument("email", help="the subscriber's email address")
-    p.add_argument(
-        "--region",
-        action="append",
-        default=[],
-        metavar="R",
-        help=f"only this region (repeatable; default all): {', '.join(REGIONS)} or 泉州 …",
-    )
-    p.add_argument(
-        "--kind",
-        action="append",
-        default=[],
-        metavar="K",
-        help=f"only this rule kind (repeatable; default all): {', '.join(RULE_KINDS)}",
-    )
-    p.add_argument(
-        "--occupation",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="also changes about this occupation, besides the electrician family (repeatable)",
-    )
+    for flag, metavar, what in (
+        ("--region", "R", f"only this region (repeatable; default all): {', '.join(REGIONS)} or 泉州 …"),
+        ("--kind", "K", f"only this rule kind (repeatable; default all): {', '.join(RULE_KINDS)}"),
+        (
+            "--occupation",
+            "NAME",
+            "also changes about this occupation, besides the electrician family (repeatable)",
+        ),
+    ):
+        p.add_argument(flag, action="append", default=[], metavar=metavar, help=what)
     p.add_argument("--all-changes", action="store_true", help="every change, not only the electrician family")
     p.add_argument("--frequency", choices=FREQUENCIES, default="daily", help="how often digests go out")
     p.add_argument("--name", help="how to greet the subscriber")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import notifier.delivery as delivery
 from notifier.delivery import MAX_ATTEMPTS, backoff, run_notify
 from notifier.transports import EmlTransport
 from storage.database import session_scope
-from storage.models import Delivery, utcnow
+from storage.models import Delivery, RuleSetVersion, Series, utcnow
+from storage.rulesets import is_held, record_changes, release_version
 from tests.conftest import SmtpSink
 from tests.notifier.notify_helpers import (
     closed_port,
@@ -117,6 +119,41 @@ def test_parser_upgrades_and_held_changes_are_never_queued(
     assert smtp_server.messages == []
 
 
+def test_a_suspect_version_reaches_nobody_until_accepted_and_its_parser_upgrades_never(
+    sessions: sessionmaker[Session], smtp_server: SmtpSink, tmp_path: Path
+) -> None:
+    """Through the versioning code's own store/release path, not hand-made rows."""
+    subscribe(sessions, "all@example.org", all_changes=True, frequency="immediate")
+    real = points_change("quanzhou", "三级/高级工", 40, 50)
+    upgrade = dataclasses.replace(points_change("quanzhou", "四级/中级工", 20, 25), parser_upgrade=True)
+    with session_scope(sessions) as session:
+        series = Series(region="quanzhou", kind="points_schedule")
+        session.add(series)
+        session.flush()
+        version = RuleSetVersion(
+            series_id=series.id,
+            canonical_json="[]",
+            canonical_hash="s" * 64,
+            row_count=0,
+            parser_version="test",
+            suspect_reason="zero rows where the previous version had 42",
+        )
+        session.add(version)
+        session.flush()
+        record_changes(session, version, None, [real, upgrade], release=not is_held(session, version))
+        version_id = version.id
+    held = run_notify(sessions, settings(tmp_path, smtp_server), flush=True)
+    assert (held.queued, held.sent) == (0, 0) and smtp_server.messages == []
+    with session_scope(sessions) as session:
+        stored = session.get(RuleSetVersion, version_id)
+        assert stored is not None
+        release_version(session, stored, "accepted", "test")
+    accepted = run_notify(sessions, settings(tmp_path, smtp_server), flush=True)
+    assert (accepted.queued, accepted.sent, accepted.sent_changes) == (1, 1, 1)
+    text, _ = plain_and_html(smtp_server.messages[0].message)
+    assert "高级工" in text and "中级工" not in text
+
+
 def test_smtp_down_then_up_everything_arrives_once(
     sessions: sessionmaker[Session], smtp_server: SmtpSink, tmp_path: Path, world: dict[str, int]
 ) -> None:
@@ -178,6 +215,28 @@ def test_4xx_for_a_recipient_is_retried(
     assert second.sent == 1 and [m.rcpt_tos for m in smtp_server.messages] == [["busy@example.org"]]
 
 
+def test_421_for_a_recipient_stops_the_run_without_charging_the_next_subscriber(
+    sessions: sessionmaker[Session], smtp_server: SmtpSink, tmp_path: Path, world: dict[str, int]
+) -> None:
+    # smtplib closes the connection on a 421; the next digest must not be tried on it
+    smtp_server.reject["qz@example.org"] = "421 4.3.2 Service shutting down"
+    now = utcnow()
+    result = run_notify(sessions, settings(tmp_path, smtp_server), now=now)
+    assert (result.sent, result.deferred, result.failed) == (0, 1, 0)
+    rows = deliveries(sessions)
+    assert all(
+        d.attempts == 1 and "421" in (d.last_error or "") for d in rows if d.subscriber_id == world["qz"]
+    )
+    untouched = [d for d in rows if d.subscriber_id == world["all"]]
+    assert untouched and all(d.status == "pending" and d.attempts == 0 for d in untouched)
+    smtp_server.reject.clear()
+    again = run_notify(sessions, settings(tmp_path, smtp_server), now=now, flush=True)
+    assert again.sent == 2 and sorted(r for m in smtp_server.messages for r in m.rcpt_tos) == [
+        "all@example.org",
+        "qz@example.org",
+    ]
+
+
 def test_gives_up_after_max_attempts(sessions: sessionmaker[Session], tmp_path: Path) -> None:
     subscribe(sessions, "a@example.org", frequency="immediate")
     store_changes(sessions, points_change())
@@ -188,6 +247,23 @@ def test_gives_up_after_max_attempts(sessions: sessionmaker[Session], tmp_path: 
     assert result.failed == 1
     (row,) = deliveries(sessions)
     assert row.status == "failed" and row.attempts == MAX_ATTEMPTS and "gave up" in (row.last_error or "")
+
+
+def test_giving_up_on_an_old_delivery_does_not_take_a_newly_queued_one_with_it(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    subscribe(sessions, "a@example.org", frequency="immediate")
+    store_changes(sessions, points_change())
+    cfg = settings(tmp_path, port=closed_port())
+    now = utcnow()
+    for n in range(MAX_ATTEMPTS - 1):
+        run_notify(sessions, cfg, now=now + dt.timedelta(days=n))
+    store_changes(sessions, points_change("quanzhou", "三级/高级工", 40, 50))  # queued on the last try
+    last = run_notify(sessions, cfg, now=now + dt.timedelta(days=MAX_ATTEMPTS))
+    assert last.deferred == 1 and last.pending == 1 and not last.ok
+    old, new = deliveries(sessions)
+    assert old.status == "failed" and old.attempts == MAX_ATTEMPTS and "gave up" in (old.last_error or "")
+    assert new.status == "pending" and new.attempts == 1 and new.next_attempt_at is not None
 
 
 def test_crash_between_acceptance_and_commit_gives_one_duplicate_with_the_same_message_id(

@@ -167,6 +167,20 @@ def test_bad_tokens_get_400_and_change_nothing(
         assert token not in caplog.text
 
 
+def test_out_of_range_subscriber_ids_get_400_not_a_dropped_connection(
+    sessions: sessionmaker[Session], endpoint: UnsubscribeServer
+) -> None:
+    subscribe(sessions, "wang@example.org")
+    # beyond SQLite's 64-bit integers, beyond int()'s digit limit, and non-ASCII digits
+    for head in ("9" * 20, "9" * 5000, "%D9%A1"):
+        for method in ("GET", "POST"):
+            status, page, _ = http(
+                method, f"{endpoint.url}?token={head}.abc", b"" if method == "POST" else None
+            )
+            assert status == 400 and "Invalid link" in page, (head[:10], method)
+    assert is_active(sessions, "wang@example.org")
+
+
 def test_other_paths_are_404(sessions: sessionmaker[Session], endpoint: UnsubscribeServer) -> None:
     sid = subscribe(sessions, "wang@example.org")
     token = make_token(KEY, sid, "wang@example.org")
