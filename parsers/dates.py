@@ -44,18 +44,6 @@ def parse_date(text: str | None) -> dt.date | None:
     return None
 
 
-def find_dates(text: str) -> list[tuple[int, int, dt.date]]:
-    """Every date in ``text`` with its span."""
-    t = nfkc(text)
-    out = []
-    for m in ANY_DATE.finditer(t):
-        groups = [g for g in m.groups() if g is not None]
-        found = make_date(*groups[:3])
-        if found:
-            out.append((m.start(), m.end(), found))
-    return out
-
-
 _SEP = r"(?:至|到|[-—–~〜―‐‑－]{1,2})"  # 至 / 到 / ASCII, full-width, em, double em dashes / 〜 ~
 _TIME = r"(?:\s*\d{1,2}[:：]\d{2})?"
 _RANGE = re.compile(

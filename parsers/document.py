@@ -63,6 +63,15 @@ def read_file(data: bytes, name: str, collected: _Collected, depth: int = 0) -> 
         if extracted is not None:
             collected.parts.append(extracted)
             collected.problems.extend(extracted.problems)
+            if _stand_in_page(fmt, name, extracted):
+                collected.problems.append(
+                    ParseProblem(
+                        "unsupported_format",
+                        f"named as a document but holds a short {fmt} page with no table "
+                        "(an error or login page served in its place?)",
+                        where,
+                    )
+                )
     except ReadFailure as failure:
         collected.problems.append(ParseProblem(failure.code, failure.message, where))
     except MemoryError:
@@ -72,6 +81,25 @@ def read_file(data: bytes, name: str, collected: _Collected, depth: int = 0) -> 
     except Exception as exc:  # a reader bug must not stop a crawl
         log.exception("parser failed on %s", name)
         collected.problems.append(ParseProblem("parser_error", f"{type(exc).__name__}: {exc}", where))
+
+
+_DOCUMENT_EXTENSIONS = frozenset(
+    {"pdf", "xlsx", "xls", "docx", "doc", "wps", "et", "rtf", "zip", "rar", "7z"}
+)
+_STAND_IN_CHARS = 300
+
+
+def _stand_in_page(fmt: str, name: str, extracted: Extracted) -> bool:
+    """An attachment named .pdf/.xlsx/... that is a short HTML or text page without a table.
+
+    Sites answer a missing or login-protected file with such a page; read silently, it would
+    give no rows and no problem, and the attachment's rules would look removed. A real table
+    exported as HTML and named .xls, or a Word page saved as .doc, has a table or real text.
+    """
+    ext = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if fmt not in ("html", "text") or ext not in _DOCUMENT_EXTENSIONS or extracted.grids:
+        return False
+    return sum(len(block.text) for block in extracted.texts) < _STAND_IN_CHARS
 
 
 def _read_format(fmt: str, data: bytes, name: str, collected: _Collected, depth: int) -> Extracted | None:

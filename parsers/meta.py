@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from .dates import ANY_DATE, parse_date
-from .text import nfkc, normalise_text
+from .text import nfkc, normalise_text, squash
 
 _OPEN = "〔[【(（［﹝〖{"
 _CLOSE = "〕]】)）］﹞〗}"
@@ -32,7 +32,7 @@ def normalise_doc_number(text: str | None) -> str | None:
     """闽人社文[2025]12号 / 闽人社文（2025）第12号 → 闽人社文〔2025〕12号."""
     if not text:
         return None
-    m = DOC_NUMBER.search(re.sub(r"\s+", "", nfkc(text)).replace("(", "（").replace(")", "）"))
+    m = DOC_NUMBER.search(squash(text).replace("(", "（").replace(")", "）"))
     if not m:
         return None
     prefix = _NOT_PREFIX.sub("", m.group(1))
@@ -43,7 +43,7 @@ def normalise_doc_number(text: str | None) -> str | None:
 
 def find_doc_numbers(text: str) -> list[str]:
     """Every 文号 in ``text``, normalised, in order."""
-    t = re.sub(r"\s+", "", nfkc(text))
+    t = squash(text)
     out = []
     for m in DOC_NUMBER.finditer(t):
         number = normalise_doc_number(m.group(0))
@@ -87,7 +87,7 @@ def find_published(lines: list[str]) -> dt.date | None:
             if found:
                 return found
     for line in reversed(lines[-30:]):
-        t = re.sub(r"\s+", "", nfkc(line))
+        t = squash(line)
         if ANY_DATE.fullmatch(t):
             return parse_date(t)
     return None
@@ -96,7 +96,7 @@ def find_published(lines: list[str]) -> dt.date | None:
 def find_signed(lines: list[str]) -> dt.date | None:
     """The signing (落款/成文) date: a line near the end that is only a date."""
     for line in reversed(lines[-30:]):
-        t = re.sub(r"\s+", "", nfkc(line))
+        t = squash(line)
         if ANY_DATE.fullmatch(t):
             return parse_date(t)
     return None
@@ -111,7 +111,7 @@ def find_effective(
     falls back to the other when only one is known. "有效期至…" is not an effective date.
     """
     for sentence in _sentences_with(re.compile(r"施行|执行|实施|实行|生效|启用|之日起"), lines):
-        t = re.sub(r"\s+", "", nfkc(sentence))
+        t = squash(sentence)
         if _REPEAL.search(t) and not re.search(r"起\s*(?:施行|执行|实施|实行|生效|启用)", t):
             continue
         m = _EFFECTIVE.search(t)
@@ -135,7 +135,7 @@ def find_replaces(lines: list[str]) -> tuple[str, ...]:
     """文号 (preferred) or 《titles》 named in 废止 / 同时废止 clauses."""
     out: list[str] = []
     for sentence in _sentences_with(_REPEAL, lines):
-        t = re.sub(r"\s+", "", nfkc(sentence))
+        t = squash(sentence)
         if not re.search(r"废止|同时失效|作废|停止执行|不再执行", t):
             continue
         pos = 0

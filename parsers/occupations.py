@@ -12,15 +12,10 @@ from .text import nfkc, normalise_name
 DATA_DIR = Path(__file__).parent / "data"
 ALIASES_PATH = DATA_DIR / "occupation_aliases.toml"
 
-_SEP = r"\s*[-—–－‐‑―一~～_.·]?\s*"
+_SEP = r"\s*[-—–－‐‑―一~～_.·]\s*"  # the separators offices print between code groups
 # D-DD-DD-DD optionally followed by a two-digit 工种 suffix; 7 or 9 digits when printed bare.
-_CODE = re.compile(
-    r"(?<![\d.])([1-8])" + _SEP + r"(\d{2})" + _SEP + r"(\d{2})" + _SEP + r"(\d{2})"
-    r"(?:" + _SEP + r"(\d{2}))?(?![\d.])"
-)
 _CODE_SEPARATED = re.compile(
-    r"(?<![\d.])([1-8])\s*[-—–－‐‑―一~～_.·]\s*(\d{2})\s*[-—–－‐‑―一~～_.·]\s*(\d{2})\s*[-—–－‐‑―一~～_.·]\s*(\d{2})"
-    r"(?:\s*[-—–－‐‑―一~～_.·]\s*(\d{2}))?(?![\d])"
+    rf"(?<![\d.])([1-8]){_SEP}(\d{{2}}){_SEP}(\d{{2}}){_SEP}(\d{{2}})(?:{_SEP}(\d{{2}}))?(?![\d])"
 )
 _CODE_BARE = re.compile(r"(?<![\d.])([1-8])(\d{2})(\d{2})(\d{2})(\d{2})?(?![\d.])")
 

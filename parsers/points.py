@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .numerals import NUMBER, parse_number
-from .text import nfkc
+from .text import nfkc, unify_dashes
 
 _UNITS = "年|个月|月|次|小时|天|周|项|人|万元|本|篇|个|届"
 _RATE = re.compile(
@@ -50,7 +50,7 @@ def parse_points(text: str | None) -> PointsValue | None:
     t = nfkc(str(text)).strip()
     if not t:
         return None
-    t = t.replace("－", "-").replace("—", "-")
+    t = unify_dashes(t)  # "–10", "−10", "—10" are all -10
     sign = -1 if _NEG_WORDS.search(t) else 1
     cap_m = _CAP.search(t)
     cap = None

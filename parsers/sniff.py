@@ -42,9 +42,20 @@ def sniff_format(data: bytes, filename: str = "") -> str:
         or b"<p" in head.lower()
     ):
         return "html"
-    if b"\x00" not in head:
+    if b"\x00" not in head and not _binary_like(head):
         return "text"
     return "unknown"
+
+
+# C0 control bytes other than whitespace (and DEL): in every ASCII-compatible encoding
+# (UTF-8, GB18030) they are control characters, never part of a multibyte character.
+_CONTROL = frozenset(range(0x20)) - frozenset(b"\t\n\r\f\v") | {0x7F}
+
+
+def _binary_like(head: bytes) -> bool:
+    """True for bytes that no text file holds: more than 2% control characters."""
+    controls = sum(1 for b in head if b in _CONTROL)
+    return controls > len(head) * 0.02
 
 
 def _sniff_zip(data: bytes) -> str:

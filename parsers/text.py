@@ -30,7 +30,7 @@ _BRACKETS = str.maketrans(
         "｝": ")",
     }
 )
-_DASHES = str.maketrans({"—": "-", "–": "-", "－": "-", "‐": "-", "‑": "-", "―": "-", "─": "-"})
+_DASHES = str.maketrans({c: "-" for c in "—–－‐‑―─−"})
 _EDGE_PUNCT = "。；;，,：:、 "
 _WS = re.compile(r"\s+")
 _CJK = "\u2e80-\u2fff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"

@@ -15,7 +15,7 @@ import pdfplumber
 from pdfplumber.utils import extract_text
 
 from ..grid import Extracted, ReadFailure, TextBlock, fill_spans, make_grid
-from ..rows import Provenance
+from ..rows import ParseProblem, Provenance
 from ..text import nfkc
 
 MAX_PAGES = 300
@@ -258,6 +258,14 @@ def read_pdf(data: bytes, attachment: str | None = None) -> Extracted:
     images = 0
     try:
         with pdf:
+            if len(pdf.pages) > MAX_PAGES:  # rows past the cap must not look like removed rules
+                out.problems.append(
+                    ParseProblem(
+                        "too_large",
+                        f"PDF has {len(pdf.pages)} pages; only the first {MAX_PAGES} were read",
+                        Provenance(attachment=attachment),
+                    )
+                )
             for page_no, page in enumerate(pdf.pages[:MAX_PAGES], start=1):
                 chars += len(page.chars)
                 images += len(page.images)

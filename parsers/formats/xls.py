@@ -5,7 +5,7 @@ from __future__ import annotations
 import xlrd
 
 from ..grid import Extracted, ReadFailure, clean_cell, make_grid, single_value_rows
-from ..rows import Provenance
+from ..rows import ParseProblem, Provenance
 
 MAX_ROWS = 20000
 
@@ -50,9 +50,14 @@ def read_xls(data: bytes, attachment: str | None = None) -> Extracted:
                 for r in range(r1, min(r2, nrows)):
                     for c in range(c1, c2):
                         cells[r][c] = top
-            grid = make_grid(
-                cells, Provenance(attachment=attachment, sheet=sheet.name, table=index + 1), sheet.name
-            )
+            source = Provenance(attachment=attachment, sheet=sheet.name, table=index + 1)
+            if any(clean_cell(v) for r in range(nrows, sheet.nrows) for v in sheet.row_values(r)):
+                out.problems.append(  # rows past the cap must not look like removed rules
+                    ParseProblem(
+                        "too_large", f"sheet has more than {MAX_ROWS} rows; the rest were not read", source
+                    )
+                )
+            grid = make_grid(cells, source, sheet.name)
             if grid is not None:
                 out.grids.append(grid)
                 out.texts.extend(single_value_rows(grid))

@@ -12,7 +12,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from ..containers import check_zip
 from ..grid import Extracted, ReadFailure, clean_cell, make_grid, single_value_rows
-from ..rows import Provenance
+from ..rows import ParseProblem, Provenance
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"')
 MAX_ROWS = 20000
@@ -46,10 +46,13 @@ def read_xlsx(data: bytes, attachment: str | None = None) -> Extracted:
             if getattr(ws, "sheet_state", "visible") != "visible":
                 continue
             rows: list[list[Any]] = []
+            truncated = False
             try:
                 for values in ws.iter_rows(values_only=True, max_col=MAX_COLS):
-                    rows.append(list(values))
-                    if len(rows) >= MAX_ROWS:
+                    if len(rows) < MAX_ROWS:
+                        rows.append(list(values))
+                    elif any(clean_cell(v) for v in values):  # content past the cap, not formatting
+                        truncated = True
                         break
             except Exception as exc:
                 raise ReadFailure("corrupt_file", f"sheet {ws.title}: {type(exc).__name__}: {exc}") from exc
@@ -65,6 +68,12 @@ def read_xlsx(data: bytes, attachment: str | None = None) -> Extracted:
                     for c in range(c1 - 1, min(c2, MAX_COLS)):
                         row[c] = top
             source = Provenance(attachment=attachment, sheet=ws.title, table=sheet_index + 1)
+            if truncated:  # rows past the cap must not look like removed rules
+                out.problems.append(
+                    ParseProblem(
+                        "too_large", f"sheet has more than {MAX_ROWS} rows; the rest were not read", source
+                    )
+                )
             grid = make_grid(cells, source, caption=ws.title)
             if grid is not None:
                 out.grids.append(grid)

@@ -189,3 +189,84 @@ def test_random_garbage_never_raises(seed: int) -> None:
     )
     assert isinstance(result, ParseResult)
     assert result.rows or result.problems
+
+
+def test_binary_garbage_without_nul_bytes_is_reported_even_beside_a_good_page() -> None:
+    # random bytes 1..255 (no NUL) used to sniff as "text": the attachment then gave no rows
+    # and no problem, so the page's rows hid that a whole attachment was unreadable
+    import random
+
+    rng = random.Random(7)
+    garbage = bytes(rng.randrange(1, 256) for _ in range(3000))
+    assert sniff_format(garbage, "list.xlsx") == "unknown"
+    assert sniff_format("职业名称\t代码\n电工\t6-31-01-03\n".encode("gb18030"), "a.txt") == "text"
+    page = (
+        "<html><body><table><tr><th>职业名称</th><th>职业代码</th></tr>"
+        "<tr><td>电工</td><td>6-31-01-03</td></tr></table></body></html>"
+    ).encode()
+    result = parse_document(
+        DocumentInput(url="u", page=page, attachments=(Attachment("u", "list.xlsx", garbage),))
+    )
+    assert len(result.rows) == 1
+    assert [(p.code, p.where.attachment) for p in result.problems] == [("unsupported_format", "list.xlsx")]
+
+
+def test_rows_past_the_size_caps_are_reported_not_dropped_silently(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the readers stop at a row/page cap; the rows past it used to vanish with no problem,
+    # which the versioning layer would take for removed rules
+    from pathlib import Path
+
+    from parsers.formats import pdf, xls, xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 2)
+    result = parse_one("list.xlsx", xlsx_bytes({"S": SHORTAGE_ROWS}))
+    assert [(p.code, p.where.sheet) for p in result.problems] == [("too_large", "S")]
+    assert len(result.rows) == 1  # the header and the first row were read
+
+    monkeypatch.setattr(xls, "MAX_ROWS", 2)
+    data = (Path(__file__).parent / "fixtures" / "points_quanzhou_2025.xls").read_bytes()
+    assert "too_large" in codes(parse_one("points.xls", data))
+
+    monkeypatch.setattr(pdf, "MAX_PAGES", 1)
+    two_pages = pdf_bytes(["2026年紧缺职业目录"] * 70, SHORTAGE_ROWS, [])
+    result = parse_one("list.pdf", two_pages)
+    assert [(p.code, p.where.attachment) for p in result.problems] == [("too_large", "list.pdf")]
+
+    monkeypatch.undo()  # under the caps: nothing reported
+    assert parse_one("list.xlsx", xlsx_bytes({"S": SHORTAGE_ROWS})).problems == []
+    assert "too_large" not in codes(parse_one("points.xls", data))
+    assert parse_one("list.pdf", two_pages).problems == []
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        (
+            "附件1.pdf",
+            "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1></body></html>",
+        ),
+        ("附件1.xlsx", "<!DOCTYPE html><html><body><p>请先登录</p></body></html>"),
+        ("附件1.docx", "File not found"),
+    ],
+)
+def test_an_error_page_served_for_a_document_is_reported(name: str, body: str) -> None:
+    # read as HTML/text it gave no rows and no problem: beside a page with rows, the
+    # attachment's rules would silently look removed
+    page = (
+        "<html><body><table><tr><th>职业名称</th><th>职业代码</th></tr>"
+        "<tr><td>电工</td><td>6-31-01-03</td></tr></table></body></html>"
+    ).encode()
+    result = parse_document(
+        DocumentInput(url="u", page=page, attachments=(Attachment("u", name, body.encode()),))
+    )
+    assert len(result.rows) == 1
+    assert [(p.code, p.where.attachment) for p in result.problems] == [("unsupported_format", name)]
+
+
+def test_an_html_table_saved_as_xls_is_still_read_without_a_problem() -> None:
+    table = "".join(
+        f"<tr><td>{n}</td><td>{c}</td></tr>" for n, c in [("电工", "6-31-01-03"), ("焊工", "6-18-02-04")]
+    )
+    data = f"<html><body><table><tr><th>职业名称</th><th>职业代码</th></tr>{table}</table></body></html>"
+    result = parse_one("目录.xls", data.encode())
+    assert len(result.rows) == 2 and result.problems == []

@@ -220,3 +220,14 @@ def test_dates_and_windows() -> None:
 )
 def test_doc_numbers(raw: str) -> None:
     assert normalise_doc_number(raw) == "闽人社文〔2025〕12号"
+
+
+@pytest.mark.parametrize("raw", ["–10", "−10", "‐10", "—10", "－10"])
+def test_points_read_every_dash_as_a_minus(raw: str) -> None:
+    # only "－" and "—" were mapped: an en dash or minus sign gave no value at all
+    value = parse_points(raw)
+    assert value is not None and (value.points, value.sign) == (10, -1)
+
+
+def test_a_range_with_an_en_dash_is_not_one_value() -> None:
+    assert parse_points("10–20分") is None  # was read as 20
