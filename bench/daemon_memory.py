@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import resource
+import signal
 import statistics
 import sys
 import tempfile
@@ -46,7 +47,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cycles", type=int, default=200)
     args = parser.parse_args()
+    if args.cycles < 1:
+        parser.error("--cycles must be at least 1")
     logging.basicConfig(level=logging.WARNING)
+    # bench/run_all stops a benchmark that runs over with SIGTERM: leave through the
+    # ``finally`` below so the temporary directory is removed.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     tmp = tempfile.TemporaryDirectory(prefix="pw-bench-daemon-")
     work = Path(tmp.name)
     site = SiteServer(SITE, "base").start()
@@ -66,7 +72,7 @@ def main() -> int:
                 took = time.monotonic() - began
                 if n > 3:
                     idle.append(took)
-                if n == 10:
+                if n == min(10, args.cycles):
                     rss_10 = rss_mib()
                 if n % 25 == 0:
                     print(
@@ -85,12 +91,17 @@ def main() -> int:
         ]
         child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"cycles: {args.cycles} (job run statuses: {', '.join(sorted(statuses))})")
-        print(f"daemon RSS after cycle 10: {rss_10:.1f} MiB")
+        first = min(10, args.cycles)
+        print(f"daemon RSS after cycle {first}: {rss_10:.1f} MiB")
         print(f"daemon RSS after cycle {args.cycles}: {rss_last:.1f} MiB")
-        print(f"RSS growth cycle 10 -> {args.cycles}: {100 * (rss_last - rss_10) / rss_10:+.1f} %")
-        print(
-            f"seconds per idle cycle: mean {statistics.mean(idle):.2f}, median {statistics.median(idle):.2f}, max {max(idle):.2f}"
-        )
+        print(f"RSS growth cycle {first} -> {args.cycles}: {100 * (rss_last - rss_10) / rss_10:+.1f} %")
+        if idle:
+            print(
+                f"seconds per idle cycle: mean {statistics.mean(idle):.2f}, "
+                f"median {statistics.median(idle):.2f}, max {max(idle):.2f}"
+            )
+        else:
+            print("seconds per idle cycle: none measured (idle cycles start at cycle 4)")
         if crawl_share:
             print(f"of which the crawl child (start + crawl): mean {statistics.mean(crawl_share):.2f} s")
         print(f"largest crawl child RSS: {child_peak:.1f} MiB")

@@ -425,6 +425,9 @@ def main() -> int:
         return 1
     if args.keep:
         args.keep.mkdir(parents=True)  # refuses an existing folder: nothing of the user's is touched
+    # bench/run_all stops a benchmark that runs over with SIGTERM: leave through the
+    # ``with`` below so the temporary directory is removed.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     with tempfile.TemporaryDirectory(prefix="pw-urlwatch-bench-") as tmp:
         work = args.keep.resolve() if args.keep else Path(tmp)
         for name in ("pw", "uw", "home"):

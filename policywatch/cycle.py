@@ -172,8 +172,8 @@ def run_cycle(
                 log.info("shutdown requested: step %s left for the next cycle", name)
                 break
             step(name, fn)
-    if stop is not None and stop.is_set():
-        report.cancelled = True
+    # A stop that comes after the last step has started cancels nothing: every step ran,
+    # so the run counts as done (a "cancelled" run would be redone at the next start).
     return report
 
 

@@ -230,7 +230,6 @@ class Daemon:
         lease = Lease(
             sessions, self.schedule["lease_seconds"], on_lost=lambda: self.request_stop("lock lost")
         )
-        self.lease = lease
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         if not self._acquire(lease, standby):

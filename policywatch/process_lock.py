@@ -2,8 +2,9 @@
 
 The lease lives in the database (storage/locks.py), so it holds across machines and on
 SQLite and PostgreSQL alike. A background thread renews it every third of the lease; if
-renewing fails for a whole lease (database gone) or someone else now holds it, ``on_lost``
-is called and the daemon stops, since another process may already be sending mail.
+renewing keeps failing until the lease is about to lapse (database gone), or someone else
+now holds it, ``on_lost`` is called and the daemon stops, since another process may take
+the lock (and send mail) once it lapses.
 """
 
 from __future__ import annotations
@@ -83,11 +84,12 @@ class Lease:
                     last_ok = time.monotonic()
                     continue
                 log.error("lock lost: another process now holds it; stopping")
-            except Exception as exc:  # database briefly unreachable: retry until the lease lapses
+            except Exception as exc:  # database briefly unreachable: retry while the lease holds
                 log.warning("lock heartbeat failed: %s", exc)
-                if time.monotonic() - last_ok < self.lease_seconds:
+                # Give up before the lease lapses (another process may take it then), not after.
+                if time.monotonic() - last_ok + interval < self.lease_seconds:
                     continue
-                log.error("lock heartbeat failing for a whole lease; stopping")
+                log.error("lock heartbeat failing for most of the lease; stopping")
             self.lost = True
             if self.on_lost:
                 self.on_lost()

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 from storage.models import JobRun, utcnow
 
 RUNNING = "running"
-DONE_STATUSES = ("ok", "failed")  # the job ran to its end (a failed step included)
-ENDED_EARLY = ("cancelled", "interrupted")  # stopped by shutdown, or its process died
+DONE_STATUSES = ("ok", "failed")  # ran to its end (a failed step included); not "cancelled"/"interrupted"
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,6 @@ def runs_of(session: Session, job_id: str) -> list[JobRunView]:
 
 __all__ = [
     "DONE_STATUSES",
-    "ENDED_EARLY",
     "JobRunView",
     "finish_run",
     "last_completed_start",
