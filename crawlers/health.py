@@ -5,12 +5,22 @@ No Scrapy import here: the CLI and the daemon read SourceHealth without loading 
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # Worst first: the status of a source is the worst thing that happened during its crawl.
 STATUSES = ("blocked", "failing", "structure-changed", "empty", "ok")
 FAILED = frozenset(STATUSES) - {"ok"}
+# C0/C1 controls, line/paragraph separators and bidi overrides: a site must not write escape
+# sequences or fake lines into our logs and terminal through a link or a Location header.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, limit: int = 300) -> str:
+    """Site-supplied text made safe for one log or terminal line: controls escaped, length capped."""
+    text = _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 @dataclass
@@ -69,7 +79,7 @@ class HealthTracker:
             parts.append(f"… {len(self.notes) - 3} more errors")
         if self.offsite_links:
             parts.append(f"{self.offsite_links} off-site links recorded, not followed")
-        return "; ".join(parts)
+        return "; ".join(printable(p) for p in parts)
 
     def result(
         self, *, new: int, changed: int, requests: int, bytes_downloaded: int, extra_errors: int = 0

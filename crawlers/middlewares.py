@@ -17,7 +17,15 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from crawlers.health import printable
+
 log = logging.getLogger("crawlers")
+
+
+def on_domains(url: str, domains: list[str] | tuple[str, ...]) -> bool:
+    """Whether the URL's host is one of ``domains`` or below one of them."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in (d.lower() for d in domains))
 
 
 class RetryBackoffMiddleware:
@@ -43,7 +51,7 @@ class OffsiteRedirect(IgnoreRequest):
     """A redirect to a host outside the source's allowed domains (not followed)."""
 
     def __init__(self, target: str) -> None:
-        super().__init__(f"redirect to another domain not followed: {target}")
+        super().__init__(f"redirect to another domain not followed: {printable(target)}")
         self.target = target
 
 
@@ -62,8 +70,7 @@ class OffsiteRedirectMiddleware:
         if response.status not in (301, 302, 303, 307, 308) or not location:
             return response
         target = urljoin(request.url, location.decode("latin-1"))
-        host = (urlsplit(target).hostname or "").lower()
-        allowed = [d.lower() for d in getattr(self.crawler.spider, "allowed_domains", None) or []]
-        if not allowed or any(host == d or host.endswith("." + d) for d in allowed):
+        allowed = getattr(self.crawler.spider, "allowed_domains", None) or []
+        if not allowed or on_domains(target, allowed):
             return response
         raise OffsiteRedirect(target)

@@ -12,7 +12,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from crawlers.health import SourceHealth
+from crawlers.health import SourceHealth, printable
 from crawlers.items import AttachmentItem, PageItem
 from crawlers.store import WRITER
 
@@ -40,7 +40,8 @@ class StoragePipeline:
             outcome = await loop.run_in_executor(WRITER, self.spider.store.save, item)
         except Exception as exc:  # one bad item must not stop the crawl
             self.failures += 1
-            log.error("%s: could not store %s: %s", self.spider.name, getattr(item, "url", item), exc)
+            url = getattr(item, "url", None) or getattr(item, "page_url", type(item).__name__)
+            log.error("%s: could not store %s: %s", self.spider.name, url, printable(str(exc)))
             return item
         self.new += outcome.new
         self.changed += outcome.changed

@@ -29,7 +29,8 @@ def detect_block(status: int, headers: Mapping[str, str], html: str) -> str | No
     if status == 412 or "$_ts" in html[:20000]:
         if status == 412 or len(visible_text(html)) < NEAR_EMPTY_CHARS:
             return f"HTTP {status} with a $_ts challenge (瑞数)" if "$_ts" in html else f"HTTP {status}"
-    if status == 521 or "__jsluid" in cookies:
+    # 加速乐 sets __jsluid on every page it passes through: only a near-empty one is a challenge
+    if status == 521 or ("__jsluid" in cookies and len(visible_text(html)) < NEAR_EMPTY_CHARS):
         return f"HTTP {status} with a __jsluid cookie (加速乐)"
     if status in (403, 429) and ("waf" in html.lower() or len(visible_text(html)) < NEAR_EMPTY_CHARS):
         return f"HTTP {status} from a firewall"

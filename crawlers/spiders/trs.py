@@ -15,7 +15,6 @@ import random
 import unicodedata
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -24,13 +23,13 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from crawlers.health import HealthTracker, SourceHealth
+from crawlers.health import HealthTracker, SourceHealth, printable
 from crawlers.items import AttachmentItem, ListEntriesItem, ListRow, NotModifiedItem, PageItem
-from crawlers.middlewares import OffsiteRedirect
+from crawlers.middlewares import OffsiteRedirect, on_domains
 from crawlers.registry import SourceDefinition, load_sources
 from crawlers.settings import settings_from_config
 from crawlers.store import CrawlStore
-from parsers.blocking import detect_block
+from parsers.blocking import detect_block, is_near_empty
 from parsers.decoding import decode_html
 from parsers.sniff import sniff_format
 from parsers.trs_page import DetailPage, ListEntry, extract_detail_page, extract_list_page
@@ -139,8 +138,7 @@ class TrsSpider(scrapy.Spider):
 
     # -- helpers --
     def on_site(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+        return on_domains(url, self.allowed_domains)
 
     def _decode(self, response: Response) -> str:
         ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
@@ -152,6 +150,10 @@ class TrsSpider(scrapy.Spider):
             "set-cookie": b"; ".join(response.headers.getlist(b"Set-Cookie")).decode("latin-1"),
         }
         return detect_block(response.status, headers, html)
+
+    def _blocked_at(self, url: str, reason: str) -> None:
+        self.tracker.problem("blocked", f"{url}: {reason}")
+        log.warning("%s: blocked at %s: %s", self.name, url, reason)
 
     def _http_problem(self, response: Response) -> None:
         """A final HTTP error (retries exhausted): list page 0 or 5xx make the source failing."""
@@ -180,10 +182,9 @@ class TrsSpider(scrapy.Spider):
     # -- list pages --
     def parse_list(self, response: Response) -> Iterator[Any]:
         page = int(response.meta.get("page", 0))
-        html = self._decode(response) if response.status != 304 else ""
+        html = self._decode(response)  # (list requests carry no validators: never a 304)
         if reason := self._blocked(response, html):
-            self.tracker.problem("blocked", f"{response.url}: {reason}")
-            log.warning("%s: blocked at %s: %s", self.name, response.url, reason)
+            self._blocked_at(response.url, reason)
             return
         if response.status >= 400:
             self._http_problem(response)
@@ -197,18 +198,17 @@ class TrsSpider(scrapy.Spider):
             for i, url in enumerate(listing.page_urls(response.url, self.list_pages), start=1):
                 yield self._list_request(url, page=i)
         log.info("%s: list %s: %d entries", self.name, response.url, len(listing.entries))
-        unknown = [
-            ListRow(e.url, e.title, e.date)
-            for e in listing.entries
-            if not e.offsite and self.on_site(e.url) and e.url not in self.known
-        ]
+        entries = []  # on the source's allowed domains (other hosts among them included)
+        for entry in listing.entries:
+            if self.on_site(entry.url):
+                entries.append(entry)
+            else:
+                self.tracker.offsite_links += 1
+                log.debug("%s: off-site link recorded, not followed: %s", self.name, printable(entry.url))
+        unknown = [ListRow(e.url, e.title, e.date) for e in entries if e.url not in self.known]
         if unknown:
             yield ListEntriesItem(self.source.id, response.url, unknown)
-        for entry in listing.entries:
-            if entry.offsite or not self.on_site(entry.url):
-                self.tracker.offsite_links += 1
-                log.debug("%s: off-site link recorded, not followed: %s", self.name, entry.url)
-                continue
+        for entry in entries:
             self.tracker.items_seen += 1
             known = self.known.get(entry.url)
             if self.should_fetch(entry, known):
@@ -227,8 +227,7 @@ class TrsSpider(scrapy.Spider):
 
     def _judge_empty_list(self, url: str, matched: bool, near_empty: bool) -> None:
         if near_empty and not matched:
-            self.tracker.problem("blocked", f"{url}: near-empty page without list rows")
-            log.warning("%s: blocked at %s: near-empty page", self.name, url)
+            self._blocked_at(url, "near-empty page without list rows")
         elif not matched:
             self.tracker.problem("structure-changed", f"{url}: no list rows or pagination found")
             log.warning("%s: structure changed at %s: list selectors matched nothing", self.name, url)
@@ -250,16 +249,14 @@ class TrsSpider(scrapy.Spider):
             return
         html = self._decode(response)
         if reason := self._blocked(response, html):
-            self.tracker.problem("blocked", f"{response.url}: {reason}")
-            log.warning("%s: blocked at %s: %s", self.name, response.url, reason)
+            self._blocked_at(response.url, reason)
             return
         if response.status >= 400:
             self._http_problem(response)
             return
         detail = extract_detail_page(html, response.url)
         if not detail.structure_matched and detail.near_empty:
-            self.tracker.problem("blocked", f"{response.url}: near-empty detail page")
-            log.warning("%s: blocked at %s: near-empty detail page", self.name, response.url)
+            self._blocked_at(response.url, "near-empty detail page")
             return
         if not detail.structure_matched:
             self.tracker.error(f"{response.url}: detail page not recognised (stored as is)")
@@ -268,9 +265,9 @@ class TrsSpider(scrapy.Spider):
         if not relevant:
             return
         for att in detail.attachments:
-            if att.offsite or not self.on_site(att.url):
+            if not self.on_site(att.url):
                 self.tracker.offsite_links += 1
-                log.debug("%s: off-site attachment recorded, not followed: %s", self.name, att.url)
+                log.debug("%s: off-site attachment recorded, not followed: %s", self.name, printable(att.url))
                 continue
             yield self._attachment_request(att.url, entry.url, att.name, self.known.get(att.url))
 
@@ -278,7 +275,7 @@ class TrsSpider(scrapy.Spider):
         self, response: Response, entry: ListEntry, detail: DetailPage, relevant: bool
     ) -> PageItem:
         etag, modified = self._validators(response)
-        offsite = [a.url for a in detail.attachments if a.offsite or not self.on_site(a.url)]
+        offsite = [a.url for a in detail.attachments if not self.on_site(a.url)]
         meta: dict[str, Any] = {
             "relevant": relevant,
             "region": self.source.region,
@@ -327,6 +324,7 @@ class TrsSpider(scrapy.Spider):
             meta={
                 "handle_httpstatus_list": HANDLED_STATUSES,
                 "kind": "attachment",
+                "url": url,  # the document is the linked URL, wherever an on-site redirect ends
                 "parent_url": parent_url,
                 "name": name,
             },
@@ -334,20 +332,29 @@ class TrsSpider(scrapy.Spider):
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
-            yield NotModifiedItem(self.source.id, response.url)
-            return
-        if response.status >= 400:
-            html = self._decode(response)
-            if reason := self._blocked(response, html):
-                self.tracker.problem("blocked", f"{response.url}: {reason}")
-                return
-            self._http_problem(response)
+            yield NotModifiedItem(self.source.id, response.meta.get("url", response.url))
             return
         fmt = sniff_format(response.body, response.url)
+        if response.status >= 400 or fmt == "html":
+            # an error page, or a challenge answered 200 in place of the file: never a new version
+            html = self._decode(response)
+            reason = self._blocked(response, html)
+            if reason is None and response.status < 400 and is_near_empty(html):
+                reason = "near-empty page instead of the file"
+            if reason:
+                self._blocked_at(response.url, reason)
+                return
+            if response.status >= 400:
+                self._http_problem(response)
+                return
+        if fmt == "empty":
+            self.tracker.error(f"{response.url}: empty attachment (not stored)")
+            log.warning("%s: empty attachment not stored: %s", self.name, response.url)
+            return
         etag, modified = self._validators(response)
         yield AttachmentItem(
             source_id=self.source.id,
-            url=response.url,
+            url=response.meta.get("url", response.url),
             parent_url=response.meta["parent_url"],
             name=response.meta.get("name") or "",
             body=response.body,
@@ -362,18 +369,22 @@ class TrsSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         kind = request.meta.get("kind")
         exc = failure.value
+        # without the first list page the source yields nothing: never "ok", whatever the cause
+        page0 = kind == "list" and request.meta.get("page") == 0
         if isinstance(exc, OffsiteRedirect):
             self.tracker.offsite_links += 1
-            failing = kind == "list" and request.meta.get("page") == 0
-            self.tracker.error(f"{request.url}: {exc}", failing=failing)
+            self.tracker.error(f"{request.url}: {exc}", failing=page0)
             log.warning("%s: %s (from %s)", self.name, exc, request.url)
             return
         if isinstance(exc, IgnoreRequest):  # robots.txt and the like: not the site's fault
-            self.tracker.notes.append(f"{request.url}: {exc}")
+            if page0:
+                self.tracker.error(f"{request.url}: {exc}", failing=True)
+            else:
+                self.tracker.notes.append(f"{request.url}: {exc}")
             log.info("%s: skipped %s: %s", self.name, request.url, exc)
             return
         if "DownloadCancelledError" in type(exc).__name__ or "max size" in str(exc).lower():
-            self.tracker.error(f"{request.url}: skipped, larger than crawl.max_download_bytes")
+            self.tracker.error(f"{request.url}: skipped, larger than crawl.max_download_bytes", failing=page0)
             log.warning("%s: skipped oversized %s %s", self.name, kind, request.url)
             return
         self.tracker.error(f"{request.url}: {type(exc).__name__}: {exc}", failing=True)

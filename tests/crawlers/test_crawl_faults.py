@@ -47,8 +47,11 @@ def test_faults_are_reported_per_source(site_factory, database_url, sessions, wo
 
     toml = "".join(
         hrss(sid)
-        for sid in ("f-retry", "f-timeout", "f-reset", "f-412", "f-521", "f-blank", "f-big", "f-redirect")
-    )
+        for sid in (
+            "f-retry", "f-timeout", "f-reset", "f-412", "f-521", "f-blank", "f-big", "f-redirect", "f-att",
+            "f-biglist",
+        )
+    )  # fmt: skip
     toml += hrss("f-redesign", "redesign")
     servers["f-ok"] = site_factory(GOV)
     toml += source_toml("f-ok", [servers["f-ok"].url(GOV_LIST)])
@@ -67,7 +70,11 @@ def test_faults_are_reported_per_source(site_factory, database_url, sessions, wo
         body="<html><head><title>厦门市人力资源和社会保障局</title></head><body></body></html>".encode(),
     )
     servers["f-big"].add_fault(DOCX, status=200, body=b"PK\x03\x04" + b"\0" * 300_000)
-    moved = f"http://localhost:{servers['f-redirect'].port}/moved/elsewhere.htm"
+    servers["f-biglist"].add_fault(PAGE0, status=200, body=b"<html><body>" + b"x" * 300_000)
+    servers["f-att"].add_fault(XLSX, status=200, body=CHALLENGE)  # a challenge in place of the file
+    servers["f-att"].add_fault(DOCX, status=200, body=b"")
+    # (an escape sequence in the Location must not reach the terminal or the health message)
+    moved = f"http://localhost:{servers['f-redirect'].port}/moved/elsewhere.htm?\x1b[2J"
     servers["f-redirect"].add_fault(P2, status=302, headers={"Location": moved})
 
     config = write_crawl_config(
@@ -101,6 +108,13 @@ def test_faults_are_reported_per_source(site_factory, database_url, sessions, wo
     assert "$_ts" in health["f-412"]["message"] and "__jsluid" in health["f-521"]["message"]
     assert health["f-redesign"]["status"] == "structure-changed"
 
+    # a challenge or an empty body answered 200 for an attachment is not stored as its content
+    assert health["f-att"]["status"] == "blocked" and "$_ts" in health["f-att"]["message"]
+    assert "empty attachment" in health["f-att"]["message"]
+    att_docs = stored(sessions, "f-att")
+    assert not any(d.versions for p, d in att_docs.items() if p.endswith((".xlsx", ".docx")))
+    assert att_docs["/xxgk/tzgg/202509/P020250915398765432101.pdf"].versions
+
     # an oversized attachment is skipped and reported; the crawl goes on
     big = health["f-big"]
     assert big["status"] == "ok" and big["errors"] >= 1 and "max_download_bytes" in big["message"]
@@ -108,8 +122,13 @@ def test_faults_are_reported_per_source(site_factory, database_url, sessions, wo
     assert not any(d.versions for p, d in big_docs.items() if p.endswith(".docx"))
     assert big_docs["/xxgk/tzgg/202509/P020250915398765432101.pdf"].versions
 
+    # an oversized first list page leaves nothing to read: failing, not "ok" with no entries
+    assert health["f-biglist"]["status"] == "failing", health["f-biglist"]
+    assert "max_download_bytes" in health["f-biglist"]["message"]
+
     # a redirect to another domain is not followed
     assert not paths(servers["f-redirect"], "^/moved/")
     assert "redirect to another domain" in health["f-redirect"]["message"]
+    assert "\x1b" not in health["f-redirect"]["message"] and "\x1b" not in result.stderr
 
     assert health["f-ok"]["status"] == "ok" and health["f-ok"]["new_documents"] >= 3

@@ -36,3 +36,13 @@ def test_worst_problem_decides_the_status() -> None:
     health = tracker.result(new=1, changed=2, requests=3, bytes_downloaded=4)
     assert health.status == "blocked" and health.failed and health.errors == 2
     assert "blocked: 412" in health.message
+
+
+def test_site_text_in_the_health_message_is_one_printable_line() -> None:
+    tracker = HealthTracker("x")
+    tracker.error("http://evil.example/\x1b[2J\r\nFAKE LOG LINE\u202e", failing=True)
+    tracker.notes.append("x" * 1000)
+    message = tracker.result(new=0, changed=0, requests=0, bytes_downloaded=0).message
+    assert "\x1b" not in message and "\n" not in message and "\u202e" not in message
+    assert "\\x1b[2J" in message and "FAKE LOG LINE" in message
+    assert len(message) < 700

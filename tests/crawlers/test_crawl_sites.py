@@ -17,6 +17,7 @@ from tests.crawlers.crawl_helpers import (
     HRSS,
     HRSS_LIST,
     blob,
+    crawl,
     last_run,
     paths,
     source_toml,
@@ -135,3 +136,31 @@ def test_scrapy_list_and_scrapy_crawl(site_factory, database_url, sessions, tmp_
     docs = stored(sessions, "t-scrapy")
     assert docs["/zwgk/zxwj/szfwj/202511/t20251110_200001.htm"].versions
     assert last_run(sessions, "t-scrapy").status == "ok"
+
+
+def test_links_to_another_allowed_host_are_followed(
+    site_factory, database_url, sessions, tmp_path: Path
+) -> None:
+    """allowed_domains decides what is fetched: a detail page on another allowed host is read."""
+    site = site_factory(HRSS)
+    other = f"http://localhost:{site.port}"
+    listing = (
+        '<html><head><meta charset="utf-8"><title>通知公告</title></head><body><ul>'
+        f'<li><a href="{other}{P1}" title="{T1}">关于公布…</a><span>2025-11-03</span></li>'
+        '<li><a href="https://www.fujian.gov.cn/t20251015_700001.htm" title="省政府文件">省政府…</a>'
+        "<span>2025-10-15</span></li></ul></body></html>"
+    )
+    site.add_fault(rf"^{HRSS_LIST}$", status=200, body=listing.encode())
+    # the attachment redirects once to the same file on the other allowed host: it is still
+    # the document of the link on the page, so the next poll can ask for it conditionally
+    site.add_fault(rf"^{XLSX}$", status=302, headers={"Location": site.url(XLSX)}, times=1)
+    sources = source_toml("t-hosts", [site.url(HRSS_LIST)], allowed_domains=["127.0.0.1", "localhost"])
+    config = write_crawl_config(tmp_path / "policywatch.toml", database_url, sources)
+    health = crawl(config, "t-hosts")["t-hosts"]
+    assert health.status == "ok", health
+    assert health.items_seen == 1 and "1 off-site links" in health.message
+    assert paths(site, rf"^{P1}$") and paths(site, rf"^{XLSX}$")
+    docs = stored(sessions, "t-hosts")
+    assert docs[P1].document.url == f"{other}{P1}" and docs[P1].versions
+    assert docs[XLSX].document.url == f"{other}{XLSX}" and docs[XLSX].versions
+    assert len(paths(site, rf"^{XLSX}$")) == 2  # the redirect, then the file

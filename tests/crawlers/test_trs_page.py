@@ -91,3 +91,9 @@ def test_block_detection() -> None:
     assert "__jsluid" in (detect_block(521, {"set-cookie": "__jsluid_h=abc"}, "<script></script>") or "")
     assert detect_block(200, {}, "<html><body><p>" + "正文" * 200 + "</p></body></html>") is None
     assert detect_block(404, {}, "<html><body>404 Not Found</body></html>") is None
+
+    # 加速乐 also sets __jsluid on the pages it lets through: content with the cookie is content
+    page = "<html><body><p>" + "正文" * 200 + "</p></body></html>"
+    assert detect_block(200, {"set-cookie": "__jsluid_s=abc; path=/"}, page) is None
+    shell = "<html><body><script>document.cookie='__jsl_clearance=1'</script></body></html>"
+    assert "__jsluid" in (detect_block(200, {"set-cookie": "__jsluid_s=abc"}, shell) or "")
