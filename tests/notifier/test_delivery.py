@@ -301,28 +301,35 @@ def test_rate_limit_leaves_the_rest_for_the_next_run(
     assert (second.sent, second.rate_limited, second.pending) == (1, 0, 0)
 
 
+@pytest.mark.parametrize("queued_weekday", range(7))
 def test_daily_and_weekly_digests_wait_for_their_slot(
-    sessions: sessionmaker[Session], smtp_server: SmtpSink, tmp_path: Path
+    sessions: sessionmaker[Session], smtp_server: SmtpSink, tmp_path: Path, queued_weekday: int
 ) -> None:
+    """Holds whatever day the changes are queued on: the clock is injected, never read."""
     subscribe(sessions, "daily@example.org", frequency="daily")
     subscribe(sessions, "weekly@example.org", frequency="weekly")
     store_changes(sessions, points_change())
     cfg = settings(tmp_path, smtp_server, daily_hour=8, weekly_day="mon", timezone="Asia/Shanghai")
-    # the first run queues; nothing is due before the next 08:00 (Asia/Shanghai)
-    first = run_notify(sessions, cfg, now=utcnow())
-    assert first.sent == 0 and first.pending == 2
-    with session_scope(sessions) as session:
-        queued = min(session.scalars(select(Delivery.queued_at)))
     tz = dt.timezone(dt.timedelta(hours=8))
-    local = queued.astimezone(tz)
-    next_8am = (local + dt.timedelta(days=1)).replace(hour=8, minute=5, second=0, microsecond=0)
-    if local.hour < 8:
-        next_8am -= dt.timedelta(days=1)
+    # 2030-01-07 is a Monday; queue at 10:30 local on the chosen weekday
+    queued = dt.datetime(2030, 1, 7, 10, 30, tzinfo=tz) + dt.timedelta(days=queued_weekday)
+    # the first run queues; nothing is due before the next 08:00 (Asia/Shanghai)
+    first = run_notify(sessions, cfg, now=queued.astimezone(dt.UTC))
+    assert first.sent == 0 and first.pending == 2
+    next_8am = (queued + dt.timedelta(days=1)).replace(hour=8, minute=5)
     daily = run_notify(sessions, cfg, now=next_8am.astimezone(dt.UTC))
-    assert daily.sent == 1 and by_rcpt(smtp_server).keys() == {"daily@example.org"}
-    monday = next_8am + dt.timedelta(days=(7 - next_8am.weekday()) % 7 or 7)
-    weekly = run_notify(sessions, cfg, now=monday.astimezone(dt.UTC))
-    assert weekly.sent == 1 and set(by_rcpt(smtp_server)) == {"daily@example.org", "weekly@example.org"}
+    weekly_too = next_8am.weekday() == 0  # the next morning is itself the weekly slot
+    assert daily.sent == (2 if weekly_too else 1)
+    assert set(by_rcpt(smtp_server)) == {"daily@example.org"} | (
+        {"weekly@example.org"} if weekly_too else set()
+    )
+    if not weekly_too:
+        monday = next_8am + dt.timedelta(days=(7 - next_8am.weekday()) % 7)
+        before = run_notify(sessions, cfg, now=(monday - dt.timedelta(hours=1)).astimezone(dt.UTC))
+        assert before.sent == 0
+        weekly = run_notify(sessions, cfg, now=monday.astimezone(dt.UTC))
+        assert weekly.sent == 1
+    assert set(by_rcpt(smtp_server)) == {"daily@example.org", "weekly@example.org"}
 
 
 def test_eml_outbox_is_the_default_and_exactly_once(
