@@ -25,14 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parsers.rows import (
-    ROW_TYPES,
-    RULE_KINDS,
-    Attachment,
-    CutoffScore,
-    DocumentInput,
-    ParseResult,
-)
+from parsers.rows import Attachment, DocumentInput, ParseResult
+from rules import ROW_TYPES, RULE_KINDS, CutoffScore
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "corpus"
 FORMATS: tuple[str, ...] = ("html", "xlsx", "xls", "docx", "doc", "pdf")

@@ -18,8 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from notifier.diff import canonical_text, diff_rule_sets  # noqa: E402
-from parsers.rows import CutoffScore, PointsItem, RuleRow, ShortageEntry, TalentCondition  # noqa: E402
+from rules import CutoffScore, PointsItem, RuleRow, ShortageEntry, TalentCondition  # noqa: E402
+from rules.canonical import canonical_text  # noqa: E402
+from rules.diff import diff_rule_sets  # noqa: E402
 
 LEVELS = ("五级/初级工", "四级/中级工", "三级/高级工", "二级/技师", "一级/高级技师")
 
@@ -127,7 +128,7 @@ def main() -> None:
     runs: list[tuple[str, bool, Callable[[RuleRow], bool] | None]] = [
         ("cold cache", True, lambda row: False),
         ("warm cache", False, lambda row: False),
-        ("cold cache, parsers.relevance", True, None),
+        ("cold cache, rules.relevance", True, None),
     ]
     for name, cold, relevant in runs:
         times = timed(before, after, args.repeat, cold, relevant)

@@ -1,9 +1,8 @@
-"""notifier: from changes to people. The diff engine and renderers are pure; delivery is the edge.
+"""notifier: from changes to people. Renderers are pure; delivery is the edge.
+
+The diff engine, Change and the one-line summaries live in rules/, the layer below.
 
 Public modules:
-- notifier.diff: diff_rule_sets(before, after, region=, kind=) -> list[Change]; Change,
-  ChangeProvenance (Change.to_json() is the diff-report JSON contract).
-- notifier.summary: summarise(change), subject_line(changes) — one-line Chinese text.
 - notifier.report: render_report(changes, "text" | "markdown" | "html" | "json").
 - notifier.subscriptions: Preferences, matches, normalise_email.
 - notifier.outbox: queue_released_changes, is_due.

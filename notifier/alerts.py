@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from notifier.digest import MailSettings, environment
 from notifier.mail import message_id, new_message, sender_domain
 from notifier.settings import NotifySettings
-from notifier.summary import one_line
 from notifier.transports import DeliveryFailure, Transport
+from rules.display import one_line
 from storage.alerts import (
     due_alerts,
     latest_parses_with_problems,

@@ -20,12 +20,12 @@ import jinja2
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.alerts import send_due_alerts
-from notifier.diff import Change
 from notifier.digest import Recipient, Rendered, render_digest
 from notifier.outbox import change_of, is_due, preferences_of, queue_released_changes
 from notifier.settings import NotifySettings
 from notifier.subscriptions import matches
 from notifier.transports import PermanentFailure, TransientFailure, Transport
+from rules.changes import Change
 from storage.database import session_scope
 from storage.models import Delivery, utcnow
 from storage.outbox import (

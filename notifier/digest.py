@@ -18,12 +18,13 @@ from typing import Any
 import css_inline
 import jinja2
 
-from notifier.diff import Change
 from notifier.mail import header_text, message_id, new_message, sender_domain
 from notifier.report import Group, build_groups
 from notifier.subscriptions import Preferences
-from notifier.summary import number, one_line, subject_line
 from notifier.unsubscribe import list_unsubscribe_headers, mailto_url, make_token, unsubscribe_url
+from rules.changes import Change
+from rules.registry import KINDS
+from rules.summary import subject_line
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 SENDER_NAME = "policywatch 落户政策提醒"
@@ -98,63 +99,10 @@ def inline_css(html: str) -> str:
 
 # ---------------------------------------------------------------- what a change means for an electrician
 
-_LEVEL_CATEGORIES = ("技能水平", "职业资格", "技能等级", "职业技能")
-
-
-def _level_of(row: dict[str, Any]) -> str | None:
-    """The certificate level a points item is about, when it is one ("三级/高级工")."""
-    category = str(row.get("category") or "")
-    item = str(row.get("item") or "")
-    try:
-        from parsers.levels import is_level_only, normalise_level
-    except ImportError:  # pragma: no cover - parsers always ship with the notifier
-        return item if "/" in item and category in _LEVEL_CATEGORIES else None
-    if any(c in category for c in _LEVEL_CATEGORIES) or is_level_only(item):
-        return normalise_level(item)
-    return None
-
-
-def _level_name(level: str) -> str:
-    """ "三级/高级工" -> "高级工（三级）": the name on the certificate first."""
-    if "/" in level:
-        tier, name = level.split("/", 1)
-        return f"{name}（{tier}）"
-    return level
-
-
-def _points(row: dict[str, Any]) -> str:
-    sign = "-" if row.get("sign") == -1 else ""
-    per = f"每{one_line(row['per'], 10)} " if row.get("per") else ""
-    return f"{per}{sign}{number(row.get('points'))} 分"
-
 
 def certificate_meaning(change: Change) -> str | None:
-    """For points items about a skill level: what changes for an electrician holding that certificate."""
-    if change.kind != "points_schedule":
-        return None
-    before, after = change.before or {}, change.after or {}
-    level = _level_of(after or before)
-    if level is None:
-        return None
-    who = f"持{_level_name(level)}职业技能等级证书的电工"
-    if change.change == "added":
-        return f"{who}：新增此项，可积 {_points(after)}。"
-    if change.change == "removed":
-        return f"{who}：此项取消，原来的 {_points(before)} 不再计入。"
-    if not {"points", "per", "sign", "cap"} & set(change.fields_changed):
-        return None
-    text = f"{who}：此项积分由 {_points(before)}变为 {_points(after)}"
-    b, a = before.get("points"), after.get("points")
-    if (
-        isinstance(b, int | float)
-        and isinstance(a, int | float)
-        and before.get("per") == after.get("per")
-        and before.get("sign", 1) == after.get("sign", 1)
-    ):
-        delta = (a - b) * (-1 if after.get("sign") == -1 else 1)
-        if delta:
-            text += f"（{'多' if delta > 0 else '少'} {number(abs(delta))} 分）"
-    return text + "。"
+    """What the change means for an electrician holding a certificate (its kind decides)."""
+    return KINDS[change.kind].meaning(change)
 
 
 # ---------------------------------------------------------------- the view model

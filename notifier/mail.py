@@ -17,7 +17,7 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime
 from typing import Any
 
-from notifier.summary import one_line
+from rules.display import one_line
 
 _VERBATIM = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
 

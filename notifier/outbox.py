@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from notifier.diff import Change
 from notifier.subscriptions import Preferences, matches
+from rules.changes import Change
 from storage.models import ChangeRecord, Subscriber, utcnow
 from storage.outbox import enqueue, queue_candidates
 

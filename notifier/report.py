@@ -19,18 +19,11 @@ from urllib.parse import urlsplit
 import jinja2
 
 from notifier.columns import render_table
-from notifier.diff import Change
-from notifier.summary import (
-    CHANGE_LABELS,
-    FIELD_LABELS,
-    describe_row,
-    display_value,
-    kind_label,
-    one_line,
-    points_label,
-    region_label,
-)
-from parsers.rows import REGIONS, RULE_KINDS
+from rules.changes import CHANGE_LABELS, Change
+from rules.display import display_value, one_line
+from rules.regions import REGIONS, region_label
+from rules.registry import KINDS, RULE_KINDS
+from rules.summary import describe_row, kind_label
 
 ReportFormat = Literal["text", "markdown", "html", "json"]
 DEFAULT_TITLE = "落户政策变化报告"
@@ -112,24 +105,15 @@ def safe_url(url: str | None) -> str | None:
 
 def item_label(change: Change) -> str:
     """What the change is about, in the words a reader uses (not the storage key)."""
-    row = change.after or change.before or {}
-    if change.kind == "shortage_occupations":
-        name = one_line(row.get("occupation") or row.get("code") or change.key, _CELL)
-        return name + (f"·{one_line(row['work_type'], _CELL)}" if row.get("work_type") else "")
-    if change.kind == "points_schedule":
-        return points_label(row)
-    if change.kind == "talent_settlement":
-        return one_line(" ".join(str(row[k]) for k in ("channel", "requirement") if row.get(k)), _CELL * 2)
-    if change.kind == "points_cutoff":
-        return f"{row.get('year', change.key)}年"
-    return one_line(change.key, _CELL)
+    return KINDS[change.kind].item_label(change.after or change.before or {}, change.key, _CELL)
 
 
 def _lines(change: Change) -> list[Line]:
     if change.change == "modified":
         b, a = change.before or {}, change.after or {}
+        labels = KINDS[change.kind].field_labels
         return [
-            Line(FIELD_LABELS.get(n, n), display_value(n, b.get(n)), display_value(n, a.get(n)))
+            Line(labels.get(n, n), display_value(n, b.get(n)), display_value(n, a.get(n)))
             for n in change.fields_changed
         ]
     row = change.after if change.change == "added" else change.before

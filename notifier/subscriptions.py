@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from notifier.diff import Change
+from rules.changes import Change
 
 FREQUENCIES: tuple[str, ...] = ("immediate", "daily", "weekly")
 
@@ -68,7 +68,8 @@ class Preferences:
 
     def describe(self) -> str:
         """One Chinese sentence for the digest footer: why this mail arrives."""
-        from notifier.summary import kind_label, region_label
+        from rules.regions import region_label
+        from rules.summary import kind_label
 
         regions = "、".join(region_label(r) for r in sorted(self.regions)) or "全部地区"
         kinds = "、".join(kind_label(k) for k in sorted(self.kinds)) or "全部规则类型"
@@ -85,7 +86,7 @@ class Preferences:
 @lru_cache(maxsize=1)
 def _occupation_normaliser() -> Callable[[str], str]:
     try:
-        from parsers.occupations import normalise_occupation as parser_normalise
+        from rules.occupations import normalise_occupation as parser_normalise
     except ImportError:  # parsers not installed: only trim and fold the one old name we know
         return lambda name: "电工" if name.strip() == "维修电工" else name.strip()
     return lambda name: parser_normalise(name) or name.strip()

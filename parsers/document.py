@@ -9,9 +9,13 @@ inside the functions that need them, on first use, so importing this module stay
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from .dates import parse_date
+from rules.dates import parse_date
+from rules.provenance import Provenance
+from rules.registry import KINDS, RuleRow
+from rules.text import nfkc, normalise_text
+
 from .decoding import decode_html
 from .grid import Extracted, ReadFailure, TextBlock
 from .meta import (
@@ -24,19 +28,9 @@ from .meta import (
     year_hint,
 )
 from .narrative import NarrativeReader, default_channel
-from .rows import (
-    CutoffScore,
-    DocumentInput,
-    DocumentMeta,
-    ParseProblem,
-    ParseResult,
-    PointsItem,
-    Provenance,
-    RuleRow,
-)
+from .rows import DocumentInput, DocumentMeta, ParseProblem, ParseResult
 from .sniff import sniff_format
 from .tables import TableReader
-from .text import nfkc, normalise_text
 
 log = logging.getLogger(__name__)
 
@@ -264,35 +258,13 @@ def _meta(doc: DocumentInput, page: Extracted | None, collected: _Collected) -> 
 
 
 def _merge_text_rows(table_rows: list[RuleRow], narrative: list[RuleRow]) -> list[RuleRow]:
-    """Tables win; text that restates a table row (same kind and key) adds nothing, except
-    that a cut-off year printed in both gets the fields only the text gives (e.g. the window)."""
-    keys = {(r.kind, r.key()) for r in table_rows}
-    text_cutoffs = {r.key(): r for r in narrative if isinstance(r, CutoffScore)}
+    """Tables win; text that restates a table row adds nothing but what each kind lets it fill in."""
+    text_by_key = {(r.kind, r.key()): r for r in narrative}
     merged: list[RuleRow] = []
     for row in table_rows:
-        extra = text_cutoffs.get(row.key()) if isinstance(row, CutoffScore) else None
-        if isinstance(row, CutoffScore) and extra is not None:
-            row = replace(
-                row,
-                score=row.score if row.score is not None else extra.score,
-                quota=row.quota if row.quota is not None else extra.quota,
-                window_start=row.window_start or extra.window_start,
-                window_end=row.window_end or extra.window_end,
-            )
-        merged.append(row)
-    # text restating a table row in other words ("参加社会保险" for the table's "社会保险缴纳")
-    # carries the same values: keep only text rows that add a value the tables do not have
-    table_values = {_points_values(r) for r in table_rows if isinstance(r, PointsItem)}
+        text_row = text_by_key.get((row.kind, row.key()))
+        merged.append(KINDS[row.kind].complete_from_text(row, text_row) if text_row is not None else row)
+    keys = {(r.kind, r.key()) for r in table_rows}
     return merged + [
-        r
-        for r in narrative
-        if (r.kind, r.key()) not in keys
-        and not (isinstance(r, PointsItem) and _points_values(r) in table_values)
+        r for r in narrative if (r.kind, r.key()) not in keys and not KINDS[r.kind].restates(r, table_rows)
     ]
-
-
-def _points_values(row: PointsItem) -> tuple[object, ...]:
-    return (row.category, row.points, row.per, row.cap, row.sign)
-
-
-__all__ = ["parse_document", "read_file"]

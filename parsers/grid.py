@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .rows import ParseProblem, Provenance
-from .text import nfkc
+from rules.provenance import Provenance
+from rules.text import nfkc
+
+from .rows import ParseProblem
 
 
 @dataclass

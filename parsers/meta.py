@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .dates import ANY_DATE, parse_date
-from .text import nfkc, normalise_text, squash
+from rules.dates import ANY_DATE, parse_date
+from rules.text import nfkc, normalise_text, squash
 
 _OPEN = "〔[【(（［﹝〖{"
 _CLOSE = "〕]】)）］﹞〗}"

@@ -11,15 +11,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 
-from .categories import canonical_category, normalise_item, strip_enumeration
-from .dates import parse_window
+from rules.dates import parse_window
+from rules.kinds.cutoff import CutoffScore
+from rules.kinds.points import PointsItem, PointsValue, canonical_category, normalise_item, parse_points
+from rules.kinds.talent import TalentCondition, age_limit, heading_channel, insurance_months, requirements
+from rules.levels import find_levels
+from rules.numerals import NUMBER, parse_int, parse_number
+from rules.provenance import Provenance
+from rules.registry import RuleRow
+from rules.text import normalise_name, squash, strip_enumeration
+
 from .grid import TextBlock
-from .levels import find_levels
-from .numerals import NUMBER, parse_int, parse_number
-from .points import PointsValue, parse_points
-from .rows import CutoffScore, PointsItem, Provenance, RuleRow, TalentCondition
-from .talent import age_limit, heading_channel, insurance_months, requirements
-from .text import normalise_name, squash
 
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
 _POINTS_PHRASE = re.compile(

@@ -10,48 +10,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from .categories import (
-    CANONICAL_CATEGORIES,
-    canonical_category,
-    infer_category,
-    normalise_item,
-    strip_enumeration,
-)
-from .dates import parse_day, parse_window
-from .grid import Grid, TextBlock
-from .headers import (
-    CUTOFF,
-    POINTS,
-    SHORTAGE,
-    TALENT,
-    Mapping,
-    column_groups,
-    find_header,
-    is_header_like,
-    level_matrix,
-    map_row,
-)
-from .levels import find_levels, is_level_only, normalise_level
-from .numerals import NUMBER, parse_int, parse_number
-from .occupations import normalise_occupation, split_code, strip_code
-from .points import PointsValue, parse_points
-from .rows import CutoffScore, ParseProblem, PointsItem, Provenance, RuleRow, ShortageEntry, TalentCondition
-from .talent import age_limit, heading_channel, insurance_months, requirements
-from .text import normalise_name, normalise_text, squash
+from rules.kind import TableContext, TableRow, cell_text
+from rules.kinds import cutoff, points
+from rules.kinds.points import PointsItem, canonical_category, parse_points
+from rules.kinds.talent import heading_channel
+from rules.numerals import NUMBER
+from rules.provenance import Provenance
+from rules.registry import KINDS, RuleRow
+from rules.text import squash, strip_enumeration
 
-_PLACEHOLDERS = {"—", "-", "/", "无", "——", "–", "－", "\\", "／", "×", "---", "--", "…"}
+from .grid import Grid, TextBlock
+from .headers import Mapping, column_groups, find_header, is_header_like, level_matrix, map_row
+from .rows import ParseProblem
+
+CUTOFF, POINTS = cutoff.KIND.name, points.KIND.name
 _FOOTNOTE = re.compile(
     r"^(?:注|备注|说明|资料来源|数据来源|填表说明|填报说明|[*※])\s*[:：\d、.]?|^(?:合计|小计|总计|共计)"
 )
 _RULE_LIKE = re.compile(
     rf"紧缺|急需|\d-\d{{2}}-\d{{2}}-\d{{2}}|{NUMBER}\s*分|积分|分数线|落户|职业资格|技能等级|[初中高]级工|技师"
 )
-
-
-def _cell(row: list[str], index: int | None) -> str:
-    """The cell text, with placeholders ("—", "/", "无") read as empty."""
-    value = row[index] if index is not None and index < len(row) else ""
-    return "" if squash(value) in _PLACEHOLDERS else value
 
 
 def _section_title(row: list[str]) -> str | None:
@@ -72,8 +50,6 @@ class TableReader:
     problems: list[ParseProblem] = field(default_factory=list)
     footnotes: list[TextBlock] = field(default_factory=list)
     _previous: tuple[Grid, Mapping] | None = None
-    _header: list[str] = field(default_factory=list)
-    _other_points_columns: list[int] = field(default_factory=list)  # 分值 | 计分标准: both may hold points
     _caption_channel: str | None = None  # "一、高技能人才落户" printed just above a talent table
 
     def new_file(self) -> None:
@@ -137,11 +113,16 @@ class TableReader:
 
     def _read_rows(self, grid: Grid, mapping: Mapping) -> None:
         section: str | None = None
-        self._header = mapping.header
         if mapping.header_rows > 0:  # a new table (a continuation keeps the first one's caption)
-            self._caption_channel = heading_channel(grid.caption) if mapping.kind == TALENT else None
+            self._caption_channel = heading_channel(grid.caption)
         points_cols = map_row(mapping.header, POINTS).get("points", []) if mapping.kind == POINTS else []
-        self._other_points_columns = [c for c in points_cols if c != mapping.first("points")]
+        context = TableContext(
+            year_hint=self.year_hint,
+            default_channel=self.default_channel,
+            caption_channel=self._caption_channel,
+            other_points_columns=tuple(c for c in points_cols if c != mapping.first("points")),
+        )
+        spec = KINDS[mapping.kind]
         header_squashed = [squash(c) for c in mapping.header]
         for index in range(mapping.header_rows, len(grid.cells)):
             row = grid.cells[index]
@@ -157,162 +138,12 @@ class TableReader:
                     self.footnotes.append(TextBlock(text=first, source=self._source(grid, index)))
                     continue
             title = _section_title(row)
-            if title is not None and not self._row_is_data(mapping, row):
+            if title is not None and not spec.is_data_row(first):
                 section = title
                 continue
             for group in column_groups(mapping):
-                self._read_row(mapping.kind, row, group, section, self._source(grid, index))
-
-    def _row_is_data(self, mapping: Mapping, row: list[str]) -> bool:
-        value = next(c for c in row if c)
-        if mapping.kind == POINTS:
-            return (
-                parse_points(value) is not None and bool(re.search(r"\d|分", value)) and "减分" not in value
-            )
-        if mapping.kind == CUTOFF:
-            return bool(re.search(r"\d", value))
-        return False
-
-    def _read_row(
-        self, kind: str, row: list[str], cols: dict[str, int], section: str | None, src: Provenance
-    ) -> None:
-        if kind == SHORTAGE:
-            self._shortage(row, cols, section, src)
-        elif kind == POINTS:
-            self._points(row, cols, section, src)
-        elif kind == TALENT:
-            self._talent(row, cols, section, src)
-        else:
-            self._cutoff(row, cols, src)
-
-    def _shortage(self, row: list[str], cols: dict[str, int], section: str | None, src: Provenance) -> None:
-        printed = _cell(row, cols.get("occupation"))
-        code_cell = _cell(row, cols.get("code"))
-        code, suffix = split_code(code_cell) if code_cell else (None, None)
-        if code is None:
-            code, suffix = split_code(printed)
-        name = normalise_occupation(printed) if printed else ""
-        work_type = normalise_name(_cell(row, cols.get("work_type"))) if "work_type" in cols else None
-        if not name and work_type:
-            name, work_type = work_type, None
-        if not name or name == normalise_name(_cell(row, cols.get("category"))) and "category" in cols:
-            return
-        if name in {"合计", "小计", "总计"} or re.fullmatch(r"\d+", name):
-            return
-        if work_type and work_type == name:
-            work_type = None
-        if suffix and not work_type and "work_type" not in cols:
-            work_type = suffix
-        level_cell = _cell(row, cols.get("level"))
-        category = normalise_name(_cell(row, cols.get("category"))) if "category" in cols else None
-        if not category and section:
-            category = normalise_name(strip_enumeration(normalise_name(section) or ""))
-        elif category:
-            category = strip_enumeration(category) or category
-        self.rows.append(
-            ShortageEntry(
-                occupation=name,
-                occupation_printed=normalise_text(strip_code(printed) or printed) or name,
-                code=code,
-                work_type=work_type,
-                degree=normalise_name(_cell(row, cols.get("degree"))),
-                level=normalise_level(level_cell),
-                category=category,
-                notes=normalise_text(_cell(row, cols.get("notes"))),
-                source=src,
-            )
-        )
-
-    def _points(self, row: list[str], cols: dict[str, int], section: str | None, src: Provenance) -> None:
-        cat_cell = _cell(row, cols.get("category"))
-        item_cell = _cell(row, cols.get("item"))
-        points_cell = _cell(row, cols.get("points"))
-        notes = normalise_text(_cell(row, cols.get("notes")))
-        if item_cell == cat_cell and "item" in cols and "category" in cols and not points_cell:
-            return
-        if not item_cell and not points_cell:
-            return
-        deduction_section = bool(section and re.search(r"减分|扣分|扣除|负面", section))
-        category = canonical_category(cat_cell) if cat_cell else None
-        section_category = canonical_category(section) if section else None
-        if category is None and section_category in CANONICAL_CATEGORIES:
-            category = section_category  # "一、基础指标" is a grouping, not a category
-        if deduction_section:
-            category = "减分"
-        if not item_cell or item_cell == cat_cell and "item" in cols:
-            item_cell = item_cell or cat_cell
-        packed = split_packed_points(points_cell)
-        if packed and not is_level_only(item_cell):
-            for level, packed_value in packed:
-                self.rows.append(
-                    PointsItem(category=category or "技能水平", item=level, points=packed_value.points,
-                               per=packed_value.per, cap=packed_value.cap,
-                               sign=-1 if deduction_section else packed_value.sign, conditions=notes, source=src)
-                )  # fmt: skip
-            return
-        value = parse_points(points_cell)
-        for other in self._other_points_columns:
-            if value is None:
-                value = parse_points(_cell(row, other))
-        if value is None:
-            value = parse_points(item_cell) if re.search(r"分", item_cell) else None
-        if value is None:
-            return
-        item = normalise_item(item_cell) or category
-        if item is None:
-            return
-        sign = -1 if deduction_section or category == "减分" else value.sign
-        if category is None:
-            category = infer_category(item_cell) or ("减分" if sign < 0 else section_category or item)
-        self.rows.append(
-            PointsItem(category=category, item=item, points=value.points, per=value.per, cap=value.cap,
-                       sign=sign, conditions=notes, source=src)
-        )  # fmt: skip
-
-    def _talent(self, row: list[str], cols: dict[str, int], section: str | None, src: Provenance) -> None:
-        channel_cell = _cell(row, cols.get("channel"))
-        req_cell = _cell(row, cols.get("requirement"))
-        if not req_cell:
-            return
-        channel = normalise_name(strip_enumeration(channel_cell)) if channel_cell else None
-        channel = (
-            channel
-            or (normalise_name(strip_enumeration(section)) if section else None)
-            or self._caption_channel
-            or self.default_channel
-        )
-        if "months" in cols:
-            months = _months_value(_cell(row, cols.get("months")), _header_of(cols, "months", self._header))
-        else:
-            months = insurance_months(req_cell)
-        if "age" in cols:
-            age = _age_value(_cell(row, cols.get("age")))
-        else:
-            age = age_limit(req_cell)
-        reqs = requirements(req_cell) or [(normalise_name(req_cell) or "", None)]
-        conditions = normalise_text(_cell(row, cols.get("conditions")))
-        for requirement, level in reqs:
-            if requirement:
-                self.rows.append(
-                    TalentCondition(channel=channel, requirement=requirement, level=level,
-                                    social_insurance_months=months, age_limit=age, conditions=conditions, source=src)
-                )  # fmt: skip
-
-    def _cutoff(self, row: list[str], cols: dict[str, int], src: Provenance) -> None:
-        year_cell = _cell(row, cols.get("year"))
-        m = re.search(r"(20\d{2}|19\d{2})", year_cell)
-        year = int(m.group(1)) if m else self.year_hint
-        score = parse_number(re.sub(r"[分\s]", "", _cell(row, cols.get("score"))) or None)
-        quota = parse_int(re.sub(r"[个名人户\s]", "", _cell(row, cols.get("quota"))) or None)
-        start, end = parse_window(_cell(row, cols.get("window")), year)
-        if start is None and "window_start" in cols:
-            start = parse_day(_cell(row, cols.get("window_start")), year)
-            end = parse_day(_cell(row, cols.get("window_end")), year)
-        if year is None or (score is None and quota is None):
-            return
-        self.rows.append(
-            CutoffScore(year=year, score=score, quota=quota, window_start=start, window_end=end, source=src)
-        )
+                table_row = TableRow(row, group, mapping.header, section, self._source(grid, index))
+                self.rows.extend(spec.build_rows(table_row, context))
 
     def _read_matrix(self, grid: Grid, header_row: int, levels: dict[int, str]) -> None:
         first_level_col = min(levels)
@@ -323,7 +154,7 @@ class TableReader:
             if category not in (None, "技能水平", "紧缺工种", "减分"):
                 category = "技能水平" if re.search(r"分值|积分|分数", label) else category
             for col, level in levels.items():
-                value = parse_points(_cell(row, col))
+                value = parse_points(cell_text(row, col))
                 if value is not None:
                     self.rows.append(
                         PointsItem(category=category or "技能水平", item=level, points=value.points, per=value.per,
@@ -383,69 +214,6 @@ def key_value_cutoff(grid: Grid) -> Grid | None:
             row_numbers=[source_row] * (len(body) + 1),
         )
     return None
-
-
-def _header_of(cols: dict[str, int], name: str, header: list[str]) -> str:
-    index = cols.get(name)
-    return header[index] if index is not None and index < len(header) else ""
-
-
-def _months_value(cell: str, header: str) -> int | None:
-    """Insurance months from a cell: "满6个月", "连续缴纳满1年", or a bare number in a (月)/(年) column."""
-    if not cell:
-        return None
-    bare = parse_number(re.sub(r"[个月年\s]", "", cell)) if re.fullmatch(rf"\s*{NUMBER}\s*", cell) else None
-    if bare is not None:
-        return int(bare * 12) if "年" in header and "月" not in header else int(bare)
-    months = insurance_months(f"社保{cell}")
-    return months if months is not None else _months_from_cell(cell)
-
-
-def _age_value(cell: str) -> int | None:
-    """Upper age limit from a cell: "45周岁以下", "不超过45周岁", or a bare number."""
-    if not cell:
-        return None
-    bare = re.fullmatch(
-        rf"\s*(?:≤|<=|<|不超过|不大于)?\s*({NUMBER})\s*(?:周岁|岁)?\s*(?:以下|以内|及以下)?\s*", cell
-    )
-    if bare:
-        value = parse_int(bare.group(1))
-        return value if value is not None and 14 <= value <= 80 else None
-    return age_limit(f"年龄{cell}")
-
-
-def _months_from_cell(cell: str) -> int | None:
-    m = re.search(rf"({NUMBER})\s*(个月|月|年)", cell)
-    if not m:
-        return None
-    n = parse_number(m.group(1))
-    if n is None:
-        return None
-    return int(n * 12) if m.group(2) == "年" else int(n)
-
-
-_PACKED_SPLIT = re.compile(r"[；;，,、\n]")
-
-
-def split_packed_points(text: str) -> list[tuple[str, PointsValue]]:
-    """A cell listing several levels with points ("初级工10分；中级工20分") → [(level, value)]."""
-    if not text:
-        return []
-    parts = [p for p in _PACKED_SPLIT.split(text) if p.strip()]
-    if len(parts) < 2:
-        return []
-    out = []
-    for part in parts:
-        levels = find_levels(part)
-        value = (
-            parse_points(re.sub(r"^.*?(?=[+\-−]?\s*" + NUMBER + r"\s*分)", "", part))
-            if "分" in part
-            else None
-        )
-        if len(levels) != 1 or value is None:
-            return []
-        out.append((levels[0], value))
-    return out
 
 
 def _rule_like(cells: list[list[str]]) -> bool:

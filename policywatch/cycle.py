@@ -105,14 +105,20 @@ class Step:
 
 
 def crawl(ctx: AppContext, source_ids: list[str] | None) -> list[SourceHealth]:
-    """Crawl in a child process (see the module docstring for why)."""
-    from policywatch.commands.crawl import run_crawl
+    """Crawl the given (or all enabled) sources in a child process (see the module docstring
+    for why); an unknown id raises ConfigError."""
+    from crawlers.registry import select_sources
+    from crawlers.runner import crawl_sources
 
-    return run_crawl(ctx, source_ids)
+    ids = [s.id for s in select_sources(ctx.config, source_ids)]
+    ctx.database()  # create or check the schema once, before the child process uses it
+    config_path = None if ctx.config.origin == "built-in defaults" else ctx.config.origin
+    log.info("crawling %d sources: %s", len(ids), ", ".join(ids))
+    return crawl_sources(config_path, ids, cwd=ctx.config.base_dir)
 
 
 def process(ctx: AppContext) -> str:
-    from storage.versioning import process_new_versions
+    from policywatch.pipeline import process_new_versions
 
     rep = process_new_versions(ctx.database())
     detail = (

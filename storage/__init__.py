@@ -7,8 +7,8 @@ Public modules:
 - storage.database: make_engine (SQLite WAL + foreign keys, PostgreSQL), session_scope.
 - storage.schema: upgrade (what `policywatch init` runs), ensure_schema, SchemaOutdated.
 - storage.documents: sources, documents, content-addressed document versions, crawl runs.
-- storage.versioning: process_new_versions (parse → rule-set versions → changes, health
-  guard), rules_in_force; storage.rulesets: the series/version/change queries.
+- storage.rulesets: series, rule-set versions, change records and their queries
+  (rules_in_force); the pipeline that fills them is policywatch.pipeline.
 - storage.subscribers, storage.outbox, storage.alerts: the notifier's tables.
 - storage.jobs, storage.locks, storage.status: the daemon's bookkeeping and lease.
 """

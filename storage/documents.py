@@ -8,11 +8,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, and_, case, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import Blob, CrawlRun, Document, DocumentVersion, FetchState, Source, utcnow
+from storage.models import (
+    Blob,
+    CrawlRun,
+    Document,
+    DocumentParse,
+    DocumentVersion,
+    FetchState,
+    Source,
+    utcnow,
+)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -121,6 +130,61 @@ def latest_version(session: Session, document_id: int) -> DocumentVersion | None
         .order_by(DocumentVersion.id.desc())
         .limit(1)
     )
+
+
+def attachments_of(session: Session, document_id: int) -> list[Document]:
+    return list(
+        session.scalars(select(Document).where(Document.parent_id == document_id).order_by(Document.id))
+    )
+
+
+def announcements_due(
+    session: Session, parser_version: str, *, since: dt.datetime | None = None, force: bool = False
+) -> list[tuple[int, int]]:
+    """(document id, through version id) of pages whose latest bytes this parser has not parsed.
+
+    "Through" is the highest version id of the page and its attachments: parsing is due when
+    it grows. One query, whatever the size of the history.
+    """
+    own = (
+        select(
+            DocumentVersion.document_id.label("doc_id"),
+            func.max(DocumentVersion.id).label("top"),
+            func.max(DocumentVersion.fetched_at).label("fetched"),
+        )
+        .group_by(DocumentVersion.document_id)
+        .subquery()
+    )
+    attached = (
+        select(Document.parent_id.label("doc_id"), func.max(DocumentVersion.id).label("top"))
+        .join(DocumentVersion, DocumentVersion.document_id == Document.id)
+        .where(Document.parent_id.is_not(None))
+        .group_by(Document.parent_id)
+        .subquery()
+    )
+    through = case(
+        (func.coalesce(attached.c.top, -1) > func.coalesce(own.c.top, -1), attached.c.top), else_=own.c.top
+    )
+    stmt = (
+        select(Document.id, through)
+        .outerjoin(own, own.c.doc_id == Document.id)
+        .outerjoin(attached, attached.c.doc_id == Document.id)
+        .where(Document.role == "page", through.is_not(None))
+        .order_by(Document.id)
+    )
+    if since is not None:
+        stmt = stmt.where(own.c.fetched >= since)
+    if not force:
+        stmt = stmt.where(
+            ~exists().where(
+                and_(
+                    DocumentParse.document_id == Document.id,
+                    DocumentParse.parser_version == parser_version,
+                    DocumentParse.through_version_id == through,
+                )
+            )
+        )
+    return [(doc_id, top) for doc_id, top in session.execute(stmt)]
 
 
 def record_document_version(

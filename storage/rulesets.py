@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session
 
-from parsers.rows import RuleRow, canonical_json, canonical_rows
+from rules.canonical import canonical_json, canonical_rows
+from rules.changes import Change
+from rules.registry import RuleRow
 from storage.documents import insert_ignoring_duplicates
 from storage.models import (
     ChangeRecord,
@@ -161,7 +163,7 @@ def record_changes(
     session: Session,
     version: RuleSetVersion,
     previous: RuleSetVersion | None,
-    changes: Sequence[Any],
+    changes: Sequence[Change],
     *,
     release: bool,
 ) -> int:
@@ -206,10 +208,26 @@ def release_version(session: Session, version: RuleSetVersion, decision: str, by
 
 
 def held_versions(session: Session) -> list[RuleSetVersion]:
-    versions = session.scalars(
-        select(RuleSetVersion).where(RuleSetVersion.suspect_reason.is_not(None)).order_by(RuleSetVersion.id)
+    """Suspect versions neither accepted nor confirmed (one query)."""
+    reviewed = exists().where(VersionReview.version_id == RuleSetVersion.id)
+    return list(
+        session.scalars(
+            select(RuleSetVersion)
+            .where(RuleSetVersion.suspect_reason.is_not(None), ~reviewed)
+            .order_by(RuleSetVersion.id)
+        )
+    )
+
+
+def series_fed_by(session: Session, document_id: int) -> set[tuple[str, str]]:
+    """(region, kind) of every series a version of this document ever fed."""
+    rows = session.execute(
+        select(Series.region, Series.kind)
+        .join(RuleSetVersion, RuleSetVersion.series_id == Series.id)
+        .join(DocumentVersion, DocumentVersion.id == RuleSetVersion.document_version_id)
+        .where(DocumentVersion.document_id == document_id)
     ).all()
-    return [v for v in versions if is_held(session, v)]
+    return {(r, k) for r, k in rows}
 
 
 def version_source(
@@ -261,3 +279,38 @@ def held_versions_by_source(session: Session) -> dict[str, list[int]]:
         if document is not None:
             out.setdefault(document.source_id, []).append(version.id)
     return out
+
+
+def rules_in_force(
+    session: Session, region: str, kind: str, at: dt.date | None = None
+) -> tuple[RuleSetVersion | None, list[dict[str, object]]]:
+    """The rows of the version in force at a date, with their provenance, for `rules show`."""
+    series = session.scalar(select(Series).where(Series.region == region, Series.kind == kind))
+    if series is None:
+        return None, []
+    version = current_version(session, series.id, at=at)
+    if version is None:
+        return None, []
+    doc_version = (
+        session.get(DocumentVersion, version.document_version_id) if version.document_version_id else None
+    )
+    url = doc_version.document.url if doc_version else None
+    out: list[dict[str, object]] = []
+    for record in version_rows(session, version):
+        out.append(
+            {
+                "kind": kind,
+                "key": record.key,
+                **record.fields,
+                "electrician_related": record.electrician_related,
+                "provenance": {
+                    **record.provenance,
+                    "version": version.id,
+                    "source_url": url,
+                    "doc_number": version.doc_number,
+                    "published_at": version.published_at.isoformat() if version.published_at else None,
+                    "effective_at": version.effective_at.isoformat() if version.effective_at else None,
+                },
+            }
+        )
+    return version, out

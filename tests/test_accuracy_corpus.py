@@ -27,7 +27,8 @@ from bench.corpus_scoring import (
     row_from_expected,
     summarise,
 )
-from parsers.rows import REGIONS, ROW_TYPES, DocumentInput, ParseResult, ShortageEntry
+from parsers.rows import DocumentInput, ParseResult
+from rules import REGIONS, ROW_TYPES, ShortageEntry
 
 PARSER_AVAILABLE = True
 try:

@@ -11,20 +11,13 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from parsers.rows import (
-    CutoffScore,
-    DocumentInput,
-    DocumentMeta,
-    ParseProblem,
-    ParseResult,
-    PointsItem,
-    ShortageEntry,
-)
+from parsers.rows import DocumentInput, DocumentMeta, ParseProblem, ParseResult
+from policywatch.pipeline import process_new_versions
+from rules import CutoffScore, PointsItem, ShortageEntry
 from storage.database import session_scope
 from storage.documents import SourceRecord, get_or_create_document, record_document_version, sync_sources
 from storage.models import ChangeRecord, RuleSetVersion
-from storage.rulesets import held_versions, query_changes, release_version
-from storage.versioning import process_new_versions, rules_in_force
+from storage.rulesets import held_versions, query_changes, release_version, rules_in_force
 
 SOURCE = SourceRecord("quanzhou-hrss", "泉州市人社局", "hrss", "quanzhou", "trs")
 

@@ -8,10 +8,11 @@ import docx
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from rules.provenance import Provenance
+from rules.text import nfkc
+
 from ..containers import check_zip
 from ..grid import Extracted, ReadFailure, TextBlock, make_grid
-from ..rows import Provenance
-from ..text import nfkc
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

@@ -6,9 +6,10 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
+from rules.provenance import Provenance
+from rules.text import nfkc
+
 from ..grid import Extracted, TextBlock, make_grid
-from ..rows import Provenance
-from ..text import nfkc
 
 _BODY_SELECTORS = (
     ".TRS_Editor",

@@ -14,9 +14,11 @@ from typing import Any
 import pdfplumber
 from pdfplumber.utils import extract_text
 
+from rules.provenance import Provenance
+from rules.text import nfkc
+
 from ..grid import Extracted, ReadFailure, TextBlock, fill_spans, make_grid
-from ..rows import ParseProblem, Provenance
-from ..text import nfkc
+from ..rows import ParseProblem
 
 MAX_PAGES = 300
 logging.getLogger("pdfminer").setLevel(logging.ERROR)

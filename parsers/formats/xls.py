@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import xlrd
 
+from rules.provenance import Provenance
+
 from ..grid import Extracted, ReadFailure, clean_cell, make_grid, single_value_rows
-from ..rows import ParseProblem, Provenance
+from ..rows import ParseProblem
 
 MAX_ROWS = 20000
 

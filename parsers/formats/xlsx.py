@@ -10,9 +10,11 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 
+from rules.provenance import Provenance
+
 from ..containers import check_zip
 from ..grid import Extracted, ReadFailure, clean_cell, make_grid, single_value_rows
-from ..rows import ParseProblem, Provenance
+from ..rows import ParseProblem
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"')
 MAX_ROWS = 20000

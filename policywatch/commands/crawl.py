@@ -1,7 +1,7 @@
 """`policywatch crawl [--source ID ...]`: crawl now, then print a health table per source.
 
-The crawl itself runs in a child process (crawlers.runner); progress lines stream to
-stderr. Exit 1 when any source is not ok (the others still complete and are stored),
+The crawl itself runs in a child process (policywatch.cycle.crawl); progress lines stream
+to stderr. Exit 1 when any source is not ok (the others still complete and are stored),
 2 for an unknown source id.
 """
 
@@ -11,9 +11,8 @@ import argparse
 import json
 import sys
 
-from crawlers.health import SourceHealth
-from crawlers.registry import select_sources
 from policywatch.context import AppContext
+from policywatch.cycle import crawl, process
 from policywatch.terminal import print_table
 
 
@@ -24,21 +23,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=run)
 
 
-def run_crawl(ctx: AppContext, source_ids: list[str] | None) -> list[SourceHealth]:
-    """Crawl the given (or all enabled) sources in a child process; an unknown id raises ConfigError."""
-    from crawlers.runner import crawl_sources
-
-    ids = [s.id for s in select_sources(ctx.config, source_ids)]
-    ctx.database()  # create or check the schema once, before the child process uses it
-    config_path = None if ctx.config.origin == "built-in defaults" else ctx.config.origin
-    print(f"crawling {len(ids)} sources: {', '.join(ids)}", file=sys.stderr, flush=True)
-    return crawl_sources(config_path, ids, cwd=ctx.config.base_dir)
-
-
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
-    from policywatch.cycle import process
-
-    results = run_crawl(ctx, args.source)
+    results = crawl(ctx, args.source)
     try:  # what was stored is parsed and versioned right away (the daemon does the same)
         versioning, versioning_ok = process(ctx), True
     except RuntimeError as exc:

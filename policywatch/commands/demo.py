@@ -17,13 +17,13 @@ import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 
-from notifier.diff import Change
 from notifier.report import render_report
 from policywatch.config import load_config
 from policywatch.context import AppContext, OperationalError
 from policywatch.cycle import run_cycle
 from policywatch.demo.sample_site import sample_config, write_sample_site
 from policywatch.site_server import SiteServer
+from rules.changes import Change
 from storage.database import session_scope
 from storage.rulesets import query_changes
 from storage.subscribers import SubscriptionRequest, upsert_subscriber

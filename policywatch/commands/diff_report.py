@@ -7,10 +7,11 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from notifier.diff import Change
 from notifier.report import render_report
-from parsers.rows import REGIONS, RULE_KINDS
 from policywatch.context import AppContext, OperationalError
+from rules.changes import Change
+from rules.regions import REGIONS
+from rules.registry import RULE_KINDS
 from storage.database import session_scope
 from storage.rulesets import query_changes
 

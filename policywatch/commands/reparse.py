@@ -9,7 +9,7 @@ import json
 from parsers import PARSER_VERSION
 from policywatch.commands.diff_report import parse_date
 from policywatch.context import AppContext
-from storage.versioning import process_new_versions
+from policywatch.pipeline import process_new_versions
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

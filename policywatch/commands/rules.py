@@ -6,13 +6,14 @@ import argparse
 import datetime as dt
 import json
 
-from notifier.summary import describe_row, kind_label, region_label
-from parsers.rows import REGIONS, RULE_KINDS
 from policywatch.commands.diff_report import parse_date
 from policywatch.context import AppContext
 from policywatch.terminal import print_table
+from rules.regions import REGIONS, region_label
+from rules.registry import RULE_KINDS
+from rules.summary import describe_row, kind_label
 from storage.database import session_scope
-from storage.versioning import rules_in_force
+from storage.rulesets import rules_in_force
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

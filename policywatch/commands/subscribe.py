@@ -15,10 +15,11 @@ import sys
 from typing import Any
 
 from notifier.subscriptions import FREQUENCIES, InvalidEmail, normalise_email, validate_choices
-from notifier.summary import KIND_LABELS, REGION_LABELS
-from parsers.rows import REGIONS, RULE_KINDS
 from policywatch.context import AppContext
 from policywatch.terminal import print_table
+from rules.regions import REGION_LABELS, REGIONS
+from rules.registry import RULE_KINDS
+from rules.summary import KIND_LABELS
 from storage.database import session_scope
 from storage.models import Subscriber
 from storage.subscribers import (

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.diff import Change, ChangeProvenance
 from notifier.digest import MailSettings
 from notifier.settings import NotifySettings
-from notifier.summary import summarise
+from rules.changes import Change, ChangeProvenance
+from rules.summary import summarise
 from storage.database import session_scope
 from storage.models import ChangeRecord, RuleSetVersion, Series, utcnow
 from storage.subscribers import SubscriptionRequest, upsert_subscriber

@@ -8,8 +8,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from notifier.diff import Change, ChangeProvenance, canonical_text, canonical_value, diff_rule_sets
-from parsers.rows import CutoffScore, PointsItem, Provenance, RuleRow, ShortageEntry, TalentCondition
+from rules import CutoffScore, PointsItem, Provenance, RuleRow, ShortageEntry, TalentCondition
+from rules.canonical import canonical_text, canonical_value
+from rules.changes import Change, ChangeProvenance
+from rules.diff import diff_rule_sets
 from tests.harness import CONTRACT_KEYS
 
 
@@ -388,7 +390,7 @@ def test_relevance_is_injected_and_checks_both_sides() -> None:
 
 
 def test_default_relevance_comes_from_parsers() -> None:
-    """Without an injected function, parsers.relevance decides (or a stand-in until it lands)."""
+    """Without an injected function, rules.relevance decides (or a stand-in until it lands)."""
     before = [ShortageEntry("焊工", "焊工", code="6-30-02-02")]
     after = [
         ShortageEntry("焊工", "焊工", code="6-30-02-02"),

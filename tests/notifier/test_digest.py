@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from notifier.diff import Change, ChangeProvenance
 from notifier.digest import MailSettings, Recipient, certificate_meaning, render_digest
 from notifier.subscriptions import Preferences
-from notifier.summary import subject_line
 from notifier.unsubscribe import make_token, verify_token
+from rules.changes import Change, ChangeProvenance
+from rules.summary import subject_line
 from tests.notifier.notify_helpers import PROV, points_change, shortage_change
 
 NOW = dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC)

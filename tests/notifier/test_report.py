@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from notifier.columns import display_width
-from notifier.diff import Change, ChangeProvenance, diff_rule_sets
 from notifier.report import NO_CHANGES, render_report, safe_url
-from notifier.summary import subject_line
-from parsers.rows import CutoffScore, PointsItem, RuleRow, ShortageEntry
+from rules import CutoffScore, PointsItem, RuleRow, ShortageEntry
+from rules.changes import Change, ChangeProvenance
+from rules.diff import diff_rule_sets
+from rules.summary import subject_line
 
 CHROMIUM = "/usr/bin/chromium"
 EVIL_TITLE = '泉州市积分落户办法<script>alert("x")</script>\r\nBcc: evil@example.com'

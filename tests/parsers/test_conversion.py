@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from parsers import Attachment, DocumentInput, ShortageEntry, parse_document
+from parsers import Attachment, DocumentInput, parse_document
+from rules import ShortageEntry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 needs_soffice = pytest.mark.skipif(

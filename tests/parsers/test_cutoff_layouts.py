@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 from pw_parser_builders import docx_bytes, html_page, xlsx_bytes
 
-from parsers import Attachment, CutoffScore, DocumentInput, ParseResult, parse_document
-from parsers.dates import parse_day, parse_window
+from parsers import Attachment, DocumentInput, ParseResult, parse_document
 from parsers.grid import Grid
-from parsers.rows import Provenance
 from parsers.tables import key_value_cutoff
+from rules import CutoffScore, Provenance
+from rules.dates import parse_day, parse_window
 
 D = dt.date
 MARCH_APRIL = (D(2023, 3, 10), D(2023, 4, 10))

@@ -6,8 +6,9 @@ import datetime as dt
 
 from pw_parser_builders import html_page
 
-from parsers import DocumentInput, PointsItem, ShortageEntry, parse_document
+from parsers import DocumentInput, parse_document
 from parsers.formats.html import read_html, table_to_rows
+from rules import PointsItem, ShortageEntry
 
 POINTS_BODY = """
 <table class="info"><tr><td>索引号：</td><td>FJ0012-0200-2026-00012</td><td>发文字号：</td><td>闽人社文〔2026〕3号</td></tr>

@@ -23,10 +23,10 @@ def _loaded_after(code: str) -> list[str]:
     "code",
     [
         "import parsers",
-        "from parsers import is_electrician_related, normalise_level",
+        "from rules import is_electrician_related, normalise_level",
         "import parsers.rows",
         "import parsers.document",
-        "from parsers import parse_document, PARSER_VERSION, CutoffScore",
+        "from parsers import parse_document, PARSER_VERSION, DocumentInput",
     ],
 )
 def test_import_does_not_load_the_format_readers(code: str) -> None:
@@ -35,11 +35,11 @@ def test_import_does_not_load_the_format_readers(code: str) -> None:
 
 def test_lazy_names_resolve_to_the_submodule_objects() -> None:
     import parsers
-    from parsers import document, levels, rows
+    from parsers import decoding, document, rows
 
     assert parsers.parse_document is document.parse_document
-    assert parsers.normalise_level is levels.normalise_level
-    assert parsers.CutoffScore is rows.CutoffScore
+    assert parsers.decode_html is decoding.decode_html
+    assert parsers.DocumentInput is rows.DocumentInput
     assert set(parsers.__all__) <= set(dir(parsers))
     for name in parsers.__all__:
         assert getattr(parsers, name) is not None

@@ -6,7 +6,7 @@ import datetime as dt
 
 from parsers.grid import TextBlock
 from parsers.narrative import NarrativeReader
-from parsers.rows import CutoffScore, PointsItem, Provenance, RuleRow, TalentCondition
+from rules import CutoffScore, PointsItem, Provenance, RuleRow, TalentCondition
 
 
 def read(text: str, year: int | None = 2026, context: str = "") -> list[RuleRow]:

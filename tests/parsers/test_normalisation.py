@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from parsers import (
+from parsers import normalise_doc_number
+from rules import (
     LEVELS,
     cn_to_int,
     normalise_code,
-    normalise_doc_number,
     normalise_level,
     normalise_name,
     normalise_occupation,
@@ -19,9 +19,9 @@ from parsers import (
     parse_points,
     split_code,
 )
-from parsers.categories import canonical_category, normalise_item
-from parsers.dates import parse_date, parse_window
-from parsers.levels import is_level_only
+from rules.dates import parse_date, parse_window
+from rules.kinds.points import canonical_category, normalise_item
+from rules.levels import is_level_only
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from pw_parser_builders import POINTS_ROWS, SHORTAGE_ROWS, docx_bytes, pdf_bytes, xlsx_bytes
 
-from parsers import Attachment, DocumentInput, ParseResult, PointsItem, ShortageEntry, parse_document
+from parsers import Attachment, DocumentInput, ParseResult, parse_document
 from parsers.formats.docx import read_docx
 from parsers.formats.xlsx import read_xlsx
+from rules import PointsItem, ShortageEntry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from parsers import Attachment, DocumentInput, ParseResult, PointsItem, parse_document
+from parsers import Attachment, DocumentInput, ParseResult, parse_document
+from rules import PointsItem
 
 DEMO_PDF = Path(__file__).resolve().parents[2] / "policywatch" / "demo" / "files" / "fuzhou_points_2025.pdf"
 COLS = [50.0, 120.0, 300.0, 420.0, 520.0]  # x of the vertical rules

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from parsers import (
+from rules import (
     CutoffScore,
     PointsItem,
     ShortageEntry,

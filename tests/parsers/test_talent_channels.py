@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from pw_parser_builders import docx_bytes, html_page
 
-from parsers import Attachment, DocumentInput, TalentCondition, parse_document
+from parsers import Attachment, DocumentInput, parse_document
 from parsers.grid import TextBlock
 from parsers.narrative import NarrativeReader
-from parsers.rows import Provenance
-from parsers.talent import heading_channel
+from rules import Provenance, TalentCondition
+from rules.kinds.talent import heading_channel
 
 
 def _talent(

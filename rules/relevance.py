@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import functools
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .levels import find_levels
 from .occupations import normalise_code, normalise_occupation
-from .rows import CutoffScore, PointsItem, RuleRow, ShortageEntry, TalentCondition
-from .text import normalise_name, squash
+from .registry import KINDS
+from .text import normalise_name
+
+if TYPE_CHECKING:
+    from .registry import RuleRow
 
 DEFAULT_FAMILY_PATH = Path(__file__).parent / "data" / "electrician_family.toml"
 
@@ -38,7 +40,7 @@ class OccupationFamily:
 
 
 def load_family(path: str | Path) -> OccupationFamily:
-    """Read an occupation family from TOML (see parsers/data/electrician_family.toml)."""
+    """Read an occupation family from TOML (see rules/data/electrician_family.toml)."""
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
     codes: set[str] = set()
@@ -70,40 +72,11 @@ def default_family() -> OccupationFamily:
     return load_family(DEFAULT_FAMILY_PATH)
 
 
-_SHORTAGE_WORDS = re.compile(r"紧缺|急需|短缺")
-_SKILL_WORDS = re.compile(r"职业资格|职业技能等级|技能等级|技能人才|技能水平")
-
-
-def _mentions_licence(text: str, family: OccupationFamily) -> bool:
-    t = squash(text)
-    return any(word in t for word in (*family.licences, *family.licence_keywords))
-
-
 def is_electrician_related(row: RuleRow, family: OccupationFamily | None = None) -> bool:
     """Whether ``row`` can change what an electrician (or the given family) may do.
 
-    - shortage row: its code, name or 工种 is in the family;
-    - points item: about skill levels, special-operation licences or shortage bonuses;
-    - talent condition: its requirement is a skill level;
-    - cut-off: always (every applicant is measured against it).
+    Each kind decides (``RuleKind.relevant``): a shortage row by its code, name or 工种; a
+    points item about skill levels, licences or shortage bonuses; a talent condition that
+    requires a skill level; a cut-off always.
     """
-    fam = family or default_family()
-    if isinstance(row, ShortageEntry):
-        return (
-            fam.has_code(row.code)
-            or fam.has_name(row.occupation)
-            or fam.has_name(row.occupation_printed)
-            or fam.has_name(row.work_type)
-        )
-    if isinstance(row, PointsItem):
-        text = f"{row.category}|{row.item}|{row.conditions or ''}"
-        if row.category == "紧缺工种" or _SHORTAGE_WORDS.search(f"{row.category}{row.item}"):
-            return True
-        if find_levels(row.item) or _SKILL_WORDS.search(row.item):
-            return True
-        return _mentions_licence(text, fam)
-    if isinstance(row, TalentCondition):
-        return row.level is not None or bool(find_levels(row.requirement))
-    if isinstance(row, CutoffScore):
-        return True
-    return False
+    return bool(KINDS[row.kind].relevant(row, family or default_family()))

@@ -1,215 +1,32 @@
 """The diff engine: two versions of a rule series in, the policy changes between them out.
 
-Pure on purpose (no database, no Scrapy): storage hands it rows, the notifier and the
-``diff-report`` command consume its :class:`Change` records, and tests drive it directly.
+Pure on purpose (no database, no Scrapy): the application hands it rows, the notifier and
+the ``diff-report`` command consume its :class:`Change` records, and tests drive it directly.
 Layout noise (spacing, full-width forms, punctuation, row order) must never surface as a
-change, because every change may end up in somebody's mailbox.
+change, because every change may end up in somebody's mailbox. What is substantive, how a
+renamed row is recognised and whether absent rows are removals is each kind's decision
+(rules/kinds/).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
-import parsers
-from notifier.summary import summarise
-from parsers import is_electrician_related, normalise_level
-from parsers.rows import CutoffScore, PointsItem, RuleRow, ShortageEntry, TalentCondition
-
-ChangeKind = Literal["added", "removed", "modified"]
-
-# Fields whose change alters who qualifies or how many points they get. Anything else
-# (notes, conditions, wording of names and categories) is reported but not "substantive".
-SUBSTANTIVE_FIELDS: frozenset[str] = frozenset(
-    {
-        "points",
-        "per",
-        "cap",
-        "sign",
-        "level",
-        "degree",
-        "code",
-        "work_type",
-        "score",
-        "quota",
-        "year",
-        "window_start",
-        "window_end",
-        "social_insurance_months",
-        "age_limit",
-        "requirement",
-    }
-)
+from .canonical import canonical_text, canonical_value
+from .changes import Change, ChangeKind, ChangeProvenance
+from .levels import normalise_level
+from .occupations import normalise_occupation as default_normalise_occupation
+from .registry import KINDS, RuleRow
+from .relevance import is_electrician_related
+from .summary import summarise
 
 _CHANGE_ORDER = {"removed": 0, "modified": 1, "added": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeProvenance:
-    """The document that brought the new version, and when policywatch noticed it."""
-
-    source_url: str | None = None
-    document_title: str | None = None
-    doc_number: str | None = None
-    published_at: dt.date | None = None
-    effective_at: dt.date | None = None
-    detected_at: dt.datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One added, removed or modified rule row, ready for a digest or a report."""
-
-    region: str
-    kind: str
-    change: ChangeKind
-    key: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    fields_changed: tuple[str, ...]
-    substantive: bool
-    electrician_related: bool
-    summary: str
-    renamed_from: str | None = None
-    provenance: ChangeProvenance = field(default_factory=ChangeProvenance)
-    parser_upgrade: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        """The DESIGN.md ``diff-report --format json`` object (dates as ISO strings)."""
-        p = self.provenance
-        return {
-            "region": self.region,
-            "kind": self.kind,
-            "change": self.change,
-            "key": self.key,
-            "before": self.before,
-            "after": self.after,
-            "electrician_related": self.electrician_related,
-            "source_url": p.source_url,
-            "published_at": _iso(p.published_at),
-            "detected_at": _iso(p.detected_at),
-            "summary": self.summary,
-            "substantive": self.substantive,
-            "fields_changed": list(self.fields_changed),
-            "renamed_from": self.renamed_from,
-            "document_title": p.document_title,
-            "doc_number": p.doc_number,
-            "effective_at": _iso(p.effective_at),
-            "parser_upgrade": self.parser_upgrade,
-        }
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> Change:
-        """Inverse of :meth:`to_json`, so storage can keep changes as JSON."""
-        detected = d.get("detected_at")
-        return cls(
-            region=d["region"],
-            kind=d["kind"],
-            change=d["change"],
-            key=d["key"],
-            before=d.get("before"),
-            after=d.get("after"),
-            fields_changed=tuple(d.get("fields_changed") or ()),
-            substantive=bool(d.get("substantive", True)),
-            electrician_related=bool(d.get("electrician_related", False)),
-            summary=d.get("summary") or "",
-            renamed_from=d.get("renamed_from"),
-            provenance=ChangeProvenance(
-                source_url=d.get("source_url"),
-                document_title=d.get("document_title"),
-                doc_number=d.get("doc_number"),
-                published_at=_date(d.get("published_at")),
-                effective_at=_date(d.get("effective_at")),
-                detected_at=dt.datetime.fromisoformat(detected) if detected else None,
-            ),
-            parser_upgrade=bool(d.get("parser_upgrade", False)),
-        )
-
-
-def _iso(value: dt.date | dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value[:10]) if value else None
-
-
-# ---------------------------------------------------------------- noise canonicalisation
-
-_PUNCT = str.maketrans(
-    {
-        "。": ".",
-        "｡": ".",
-        "、": ",",
-        "〔": "(",
-        "〕": ")",
-        "【": "(",
-        "】": ")",
-        "［": "(",
-        "］": ")",
-        "[": "(",
-        "]": ")",
-        "﹝": "(",
-        "﹞": ")",
-        "〖": "(",
-        "〗": ")",
-        "“": '"',
-        "”": '"',
-        "‘": "'",
-        "’": "'",
-        "「": '"',
-        "」": '"',
-        "『": '"',
-        "』": '"',
-        "—": "-",
-        "–": "-",
-        "－": "-",
-        "‐": "-",
-        "‑": "-",
-        "―": "-",
-        "─": "-",
-        "～": "~",
-        "〜": "~",
-    }
-)
-_INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
-# Characters that can only be noise once NFKC has run; a string without any is already canonical.
-_NOISY = re.compile(
-    r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad。｡、〔〕【】［］\[\]﹝﹞〖〗“”‘’「」『』—–－‐‑―─～〜]"
-)
-_EDGE = ".,;:!?"
-
-
-@lru_cache(maxsize=65536)
-def canonical_text(text: str) -> str | None:
-    """Text as compared: NFKC, no whitespace at all, one form per punctuation mark.
-
-    Returns None for text that is empty after cleaning, so "" and None never differ.
-    """
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    if _NOISY.search(text):
-        text = _INVISIBLE.sub("", text).translate(_PUNCT)
-    text = text.strip(_EDGE)
-    return text or None
-
-
-def canonical_value(value: Any) -> Any:
-    """A field value as compared: canonical text, and 40 == 40.0 (floats rounded to 1e-9)."""
-    if isinstance(value, str):
-        return canonical_text(value)
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):  # noqa: UP038 (the tuple form is the faster check)
-        number = round(float(value), 9)
-        return int(number) if number.is_integer() else number
-    return value
+# Rename identities, strongest first (a shared 大典 code beats a shared name).
+_RENAME_RANKS: tuple[str, ...] = tuple(dict.fromkeys(r for k in KINDS.values() for r in k.rename_ranks))
 
 
 # Punctuation, symbols and whitespace: what a "reworded" item may differ by and still match.
@@ -368,37 +185,14 @@ def _pair_group(
 
 def _rename_keys(slot: _Slot, normalise: Callable[[str], str]) -> list[tuple[Any, ...]]:
     """Identities under which a removed row and an added row count as the same rule renamed."""
-    row = slot.row
-    keys: list[tuple[Any, ...]] = []
-    if isinstance(row, ShortageEntry):
-        code = canonical_text(row.code) if row.code else None
-        if code:
-            keys.append(("code", code))
-        name = _loose(row.occupation, normalise) or _loose(row.occupation_printed, normalise)
-        if name:
-            keys.append(("name", name, _loose(row.work_type, normalise)))
-    elif isinstance(row, PointsItem):
-        c = slot.canonical()
-        keys.append(
-            (
-                "item",
-                _loose(row.category, normalise),
-                _loose(row.item, normalise),
-                c["points"],
-                c["per"],
-                c["cap"],
-                c["sign"],
-            )
-        )
-    elif isinstance(row, TalentCondition):
-        keys.append(("requirement", _loose(row.channel, normalise), _loose(row.requirement, normalise)))
-    return keys
+    return KINDS[slot.row.kind].rename_identities(slot.row, slot.canonical(), lambda t: _loose(t, normalise))
 
 
 def _substantive(old: _Slot, new: _Slot, changed: tuple[str, ...], normalise: Callable[[str], str]) -> bool:
     """A change in a rule-bearing field, unless it is only a rewording ("高级工" -> "三级/高级工")."""
+    substantive_fields = KINDS[new.row.kind].substantive_fields
     for name in changed:
-        if name not in SUBSTANTIVE_FIELDS:
+        if name not in substantive_fields:
             continue
         a, b = old.fields.get(name), new.fields.get(name)
         if isinstance(a, str) and isinstance(b, str) and _loose(a, normalise) == _loose(b, normalise):
@@ -408,11 +202,7 @@ def _substantive(old: _Slot, new: _Slot, changed: tuple[str, ...], normalise: Ca
 
 
 def _compatible(old: _Slot, new: _Slot) -> bool:
-    """Two shortage rows with different codes are different occupations, whatever their names."""
-    if isinstance(old.row, ShortageEntry) and isinstance(new.row, ShortageEntry):
-        a, b = old.row.code, new.row.code
-        return not (a and b and canonical_text(a) != canonical_text(b))
-    return True
+    return old.row.kind != new.row.kind or KINDS[new.row.kind].compatible(old.row, new.row)
 
 
 def _match_renames(
@@ -426,7 +216,7 @@ def _match_renames(
     taken_new: set[int] = set()
     old_ids = {id(s): _rename_keys(s, normalise) for s in removed}
     new_ids = {id(s): _rename_keys(s, normalise) for s in added}
-    for rank in ("code", "name", "item", "requirement"):
+    for rank in _RENAME_RANKS:
         by_identity: dict[tuple[Any, ...], list[_Slot]] = {}
         for slot in added:
             for ident in new_ids[id(slot)]:
@@ -469,11 +259,12 @@ def diff_rule_sets(
     """Changes from ``before`` to ``after`` (two versions of the series ``region``/``kind``).
 
     Rows are matched by key; each row's own ``kind`` labels its change (``kind`` is the
-    series kind, kept for callers and messages). Cut-off years absent from ``after`` are
-    not removals: a new year's announcement does not repeal older years' facts.
+    series kind, kept for callers and messages). Rows absent from ``after`` are not
+    removals for a kind that ``keeps_absent_rows`` (a new year's cut-off does not repeal
+    older years').
     """
     is_relevant = relevant or is_electrician_related
-    normalise = normalise_occupation or parsers.normalise_occupation
+    normalise = normalise_occupation or default_normalise_occupation
     prov = provenance or ChangeProvenance()
     pairs, removed, added = _match_by_key(before, after)
     removed.sort(key=_slot_order)
@@ -504,7 +295,7 @@ def diff_rule_sets(
             )
         )
     for slot in removed:
-        if id(slot) in renamed_old or isinstance(slot.row, CutoffScore):
+        if id(slot) in renamed_old or KINDS[slot.row.kind].keeps_absent_rows:
             continue
         changes.append(_one_sided(slot, "removed", region, prov, is_relevant))
     for slot in added:

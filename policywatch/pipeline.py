@@ -1,10 +1,13 @@
-"""From stored document versions to rule-set versions and changes.
+"""The pipeline above storage: stored document versions → parse → rule-set versions → changes.
 
 For each announcement whose page or attachments have bytes this parser version has not
 seen, parse (pure), then per series: append a version when the canonical rows are new,
 hold it as suspect when the health guard says so, and record the diff against the version
 in force when the new one takes over. One announcement per transaction: a failure loses
 only that announcement's work, and it is retried on the next run.
+
+It lives in the application layer because it joins parsers, the rule logic and storage;
+storage only persists, and the rule logic knows nothing of either.
 """
 
 from __future__ import annotations
@@ -17,23 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.diff import ChangeProvenance, diff_rule_sets
-from parsers import PARSER_VERSION, is_electrician_related, parse_document
-from parsers.rows import (
-    Attachment,
-    DocumentInput,
-    DocumentMeta,
-    ParseProblem,
-    ParseResult,
-    RuleRow,
-    row_from_fields,
-)
+from parsers import PARSER_VERSION, parse_document
+from parsers.rows import Attachment, DocumentInput, DocumentMeta, ParseProblem, ParseResult
+from rules.changes import ChangeProvenance
+from rules.diff import diff_rule_sets
+from rules.registry import KINDS, RuleRow, row_from_fields
+from rules.relevance import is_electrician_related
 from storage.database import session_scope
-from storage.documents import latest_version
-from storage.models import Document, DocumentParse, DocumentVersion, RuleSetVersion, Series, Source, utcnow
+from storage.documents import announcements_due, attachments_of, latest_version
+from storage.models import Document, DocumentParse, DocumentVersion, RuleSetVersion, Source, utcnow
 from storage.rulesets import (
     VersionFacts,
     append_version,
@@ -45,6 +42,7 @@ from storage.rulesets import (
     record_changes,
     release_version,
     replaced_doc_numbers,
+    series_fed_by,
     version_date,
     version_rows,
 )
@@ -72,56 +70,12 @@ class ProcessReport:
         self.suspect_versions += other.suspect_versions
 
 
-def _latest_version_id(session: Session, document_id: int) -> int | None:
-    """Highest version id of the page and its attachments: parsing is due when it grows."""
-    own = session.scalar(
-        select(func.max(DocumentVersion.id)).where(DocumentVersion.document_id == document_id)
-    )
-    attached = session.scalar(
-        select(func.max(DocumentVersion.id))
-        .join(Document, Document.id == DocumentVersion.document_id)
-        .where(Document.parent_id == document_id)
-    )
-    ids = [i for i in (own, attached) if i is not None]
-    return max(ids) if ids else None
-
-
-def announcements_due(
-    session: Session, parser_version: str, *, since: dt.datetime | None = None, force: bool = False
-) -> list[tuple[int, int]]:
-    """(document id, through version id) of pages whose latest bytes this parser has not parsed."""
-    stmt = select(Document.id).where(Document.role == "page").order_by(Document.id)
-    due: list[tuple[int, int]] = []
-    for doc_id in session.scalars(stmt):
-        through = _latest_version_id(session, doc_id)
-        if through is None:
-            continue
-        if since is not None:
-            newest = session.scalar(
-                select(func.max(DocumentVersion.fetched_at)).where(DocumentVersion.document_id == doc_id)
-            )
-            if newest is None or newest < since:
-                continue
-        done = session.scalar(
-            select(DocumentParse.id).where(
-                DocumentParse.document_id == doc_id,
-                DocumentParse.parser_version == parser_version,
-                DocumentParse.through_version_id == through,
-            )
-        )
-        if done is None or force:
-            due.append((doc_id, through))
-    return due
-
-
 def document_input(session: Session, document: Document) -> tuple[DocumentInput, DocumentVersion | None]:
     """What the crawler stored for an announcement, as the parsers take it."""
     page = latest_version(session, document.id)
     source = session.get(Source, document.source_id)
     attachments = []
-    for child in session.scalars(
-        select(Document).where(Document.parent_id == document.id).order_by(Document.id)
-    ):
+    for child in attachments_of(session, document.id):
         version = latest_version(session, child.id)
         if version is None:
             continue
@@ -142,16 +96,6 @@ def document_input(session: Session, document: Document) -> tuple[DocumentInput,
         doc_number=page.doc_number if page else None,
     )
     return doc_input, page
-
-
-def _kinds_fed_before(session: Session, document_id: int) -> set[tuple[str, str]]:
-    rows = session.execute(
-        select(Series.region, Series.kind)
-        .join(RuleSetVersion, RuleSetVersion.series_id == Series.id)
-        .join(DocumentVersion, DocumentVersion.id == RuleSetVersion.document_version_id)
-        .where(DocumentVersion.document_id == document_id)
-    ).all()
-    return {(r, k) for r, k in rows}
 
 
 def _guard(
@@ -191,7 +135,7 @@ def apply_parse(
     )
     doc_number = meta.doc_number or (page_version.doc_number if page_version else None)
     problems = [{"code": p.code, "message": p.message, "where": p.where.to_dict()} for p in result.problems]
-    series_keys = {(region, k) for k in result.kinds()} | _kinds_fed_before(session, document.id)
+    series_keys = {(region, k) for k in result.kinds()} | series_fed_by(session, document.id)
     if not series_keys and result.problems:
         log.warning("document %s: parse problems and no rules: %s", document.url, problems[:3])
     for series_region, kind in sorted(series_keys):
@@ -201,10 +145,10 @@ def apply_parse(
         version_day = meta.effective_at or published or utcnow().date()
         replaced = doc_number is not None and doc_number in replaced_doc_numbers(session, series.id)
         takes_over = not replaced and (previous is None or version_day >= version_date(previous))
-        if kind == "points_cutoff" and rows and previous is not None and takes_over:
-            # Cut-offs are facts per year: a new year's notice adds to the earlier years.
-            new_years = {r.key() for r in rows}
-            rows = rows + [r for r in _stored_rows(session, previous, kind) if r.key() not in new_years]
+        if KINDS[kind].keeps_absent_rows and rows and previous is not None and takes_over:
+            # e.g. cut-offs are facts per year: a new year's notice adds to the earlier years
+            new_keys = {r.key() for r in rows}
+            rows = rows + [r for r in _stored_rows(session, previous, kind) if r.key() not in new_keys]
         _, digest = canonical_hash(rows)
         existing = find_version(session, series.id, digest)
         if existing is not None:
@@ -342,46 +286,9 @@ def process_new_versions(
     return report
 
 
-def rules_in_force(
-    session: Session, region: str, kind: str, at: dt.date | None = None
-) -> tuple[RuleSetVersion | None, list[dict[str, object]]]:
-    """The rows of the version in force at a date, with their provenance, for `rules show`."""
-    series = session.scalar(select(Series).where(Series.region == region, Series.kind == kind))
-    if series is None:
-        return None, []
-    version = current_version(session, series.id, at=at)
-    if version is None:
-        return None, []
-    doc_version = (
-        session.get(DocumentVersion, version.document_version_id) if version.document_version_id else None
-    )
-    url = doc_version.document.url if doc_version else None
-    out: list[dict[str, object]] = []
-    for record in version_rows(session, version):
-        out.append(
-            {
-                "kind": kind,
-                "key": record.key,
-                **record.fields,
-                "electrician_related": record.electrician_related,
-                "provenance": {
-                    **record.provenance,
-                    "version": version.id,
-                    "source_url": url,
-                    "doc_number": version.doc_number,
-                    "published_at": version.published_at.isoformat() if version.published_at else None,
-                    "effective_at": version.effective_at.isoformat() if version.effective_at else None,
-                },
-            }
-        )
-    return version, out
-
-
 __all__ = [
     "ProcessReport",
-    "announcements_due",
     "apply_parse",
     "document_input",
     "process_new_versions",
-    "rules_in_force",
 ]

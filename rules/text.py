@@ -87,3 +87,18 @@ def squash(text: str) -> str:
 def unify_dashes(text: str) -> str:
     """Map the many dash characters offices type to ASCII '-' (codes, dates, ranges)."""
     return text.translate(_DASHES)
+
+
+_ENUM = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|\([一二三四五六七八九十\d]+\)|\d+(?:\.\d+)*[、.．)](?!\d)|[①-⑳]|[A-Za-z][、.]"
+    r"|第[一二三四五六七八九十百\d]+[条章节款部分]+)"
+)
+
+
+def strip_enumeration(text: str) -> str:
+    """Remove a leading list marker: 一、 (一) 1. 1、 ① A."""
+    prev = None
+    while prev != text:
+        prev = text
+        text = _ENUM.sub("", text).strip()
+    return text

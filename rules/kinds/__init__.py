@@ -1,0 +1,1 @@
+"""One module per rule kind; rules.registry collects them into ``KINDS``."""

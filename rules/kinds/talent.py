@@ -1,0 +1,286 @@
+"""人才引进 / 技能人才落户: the conditions of each talent-settlement channel.
+
+Also the grammar of a requirement clause: skill levels, titles, degrees, insurance months,
+age limits, and channel headings ("一、高技能人才落户").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..display import MAX_TEXT, number, one_line
+from ..kind import Loose, RuleKind, TableContext, TableRow
+from ..levels import find_levels
+from ..numerals import NUMBER, parse_int, parse_number
+from ..provenance import Provenance
+from ..text import nfkc, normalise_name, normalise_text, strip_enumeration
+
+if TYPE_CHECKING:
+    from ..relevance import OccupationFamily
+
+
+@dataclass(frozen=True, slots=True)
+class TalentCondition:
+    """One admission condition of a 人才引进落户 channel."""
+
+    kind: ClassVar[str] = "talent_settlement"
+    channel: str  # e.g. 人才引进落户, 技能人才落户
+    requirement: str  # what is required, normalised (canonical level, title or degree)
+    level: str | None = None  # canonical skill level when the requirement is one
+    social_insurance_months: int | None = None
+    age_limit: int | None = None
+    conditions: str | None = None
+    source: Provenance = field(default_factory=Provenance, compare=False)
+
+    def key(self) -> str:
+        return f"{self.channel}|{self.requirement}"
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "requirement": self.requirement,
+            "level": self.level,
+            "social_insurance_months": self.social_insurance_months,
+            "age_limit": self.age_limit,
+            "conditions": self.conditions,
+        }
+
+
+# ---------------------------------------------------------------- requirement clauses
+
+_DEGREE = re.compile(
+    r"((?:全日制)?(?:普通)?(?:高等院校|高校|大学)?(?:硕士研究生|博士研究生|高中|中专|中职|技工院校|大专|专科|本科|学士|"
+    r"硕士|研究生|博士))(?:及以上|以上)?(?:学历|学位)?"
+)
+_TITLE = re.compile(
+    r"(初级|中级|副高级|副高|正高级|正高|高级)(?:及以上|以上)?(?:专业技术)?(?:职称|专业技术职务|专业技术资格)"
+)
+_MONTHS = re.compile(
+    rf"(?:社会保险|社保|养老保险|参保)[^。；;，,]{{0,16}}?(?:满|累计|连续|达到|不少于|超过)?\s*(?P<n>{NUMBER})\s*(?P<unit>个月|月|年|周年)"
+)
+_AGE = re.compile(
+    rf"(?:年龄|年纪)?[^。；;，,]{{0,6}}?(?:不超过|不满|未满|在|不大于|低于)?\s*(?P<n>{NUMBER})\s*(?:周岁|岁)\s*(?:以下|以内|及以下|\(含\)|（含）)?"
+)
+
+
+def requirements(text: str | None) -> list[tuple[str, str | None]]:
+    """(requirement, level) pairs: each skill level, title or degree alternative in ``text``."""
+    if not text:
+        return []
+    t = nfkc(text)
+    out: list[tuple[str, str | None]] = []
+    for level in find_levels(t):
+        out.append((level, level))
+    for m in _TITLE.finditer(t):
+        title = (
+            m.group(1)
+            .replace("副高", "副高级")
+            .replace("副高级级", "副高级")
+            .replace("正高", "正高级")
+            .replace("正高级级", "正高级")
+        )
+        req = f"{title}职称"
+        if (req, None) not in out:
+            out.append((req, None))
+    for m in _DEGREE.finditer(t):
+        req = normalise_name(m.group(1)) or m.group(1)
+        if (req, None) not in out:
+            out.append((req, None))
+    return out
+
+
+def insurance_months(text: str | None) -> int | None:
+    """Social-insurance months required ("连续缴纳社会保险满6个月" → 6, "满1年" → 12)."""
+    if not text:
+        return None
+    m = _MONTHS.search(nfkc(text))
+    if not m:
+        return None
+    n = parse_number(m.group("n"))
+    if n is None:
+        return None
+    return int(n * 12) if "年" in m.group("unit") else int(n)
+
+
+def age_limit(text: str | None) -> int | None:
+    """Upper age limit ("年龄不超过45周岁", "45周岁以下")."""
+    if not text:
+        return None
+    t = nfkc(text)
+    for m in _AGE.finditer(t):
+        if "以上" in m.group(0) and "以下" not in m.group(0):
+            continue
+        value = parse_int(m.group("n"))
+        if value is not None and 16 <= value <= 70:
+            return value
+    return None
+
+
+# A section heading that names a settlement channel: "一、高技能人才落户", "(二)高层次人才引进落户",
+# "三、技能人才入户", "技能人才落户条件". The channel is the heading itself, not a shorter
+# channel word found inside it (高技能人才落户 is not 技能人才落户).
+_CHANNEL_HEADING = re.compile(
+    r"^(?P<name>\S{2,14}?(?:落户|入户))(?:的)?(?:申请条件|基本条件|具体条件|条件|对象|范围|要求|标准|政策|渠道)?$"
+)
+_NOT_A_CHANNEL = re.compile(r"^(?:申请|办理|关于|准予|同意|予以|可|直接|允许|申报|登记|户口|户籍|迁移)")
+
+
+def heading_channel(heading: str | None) -> str | None:
+    """The channel a section heading names (enumerator removed), or None if it names none."""
+    if not heading:
+        return None
+    text = normalise_name(heading) or ""
+    text = (normalise_name(strip_enumeration(text)) or "").rstrip(":")
+    m = _CHANNEL_HEADING.match(text)
+    if not m:
+        return None
+    name = m.group("name")
+    if _NOT_A_CHANNEL.match(name) or name in ("积分落户", "积分入户") or len(name) <= 3:
+        return None
+    return name
+
+
+def months_cell(cell: str, header: str) -> int | None:
+    """Insurance months from a cell: "满6个月", "连续缴纳满1年", or a bare number in a (月)/(年) column."""
+    if not cell:
+        return None
+    bare = parse_number(re.sub(r"[个月年\s]", "", cell)) if re.fullmatch(rf"\s*{NUMBER}\s*", cell) else None
+    if bare is not None:
+        return int(bare * 12) if "年" in header and "月" not in header else int(bare)
+    months = insurance_months(f"社保{cell}")
+    if months is not None:
+        return months
+    m = re.search(rf"({NUMBER})\s*(个月|月|年)", cell)
+    n = parse_number(m.group(1)) if m else None
+    if m is None or n is None:
+        return None
+    return int(n * 12) if m.group(2) == "年" else int(n)
+
+
+def age_cell(cell: str) -> int | None:
+    """Upper age limit from a cell: "45周岁以下", "不超过45周岁", or a bare number."""
+    if not cell:
+        return None
+    bare = re.fullmatch(
+        rf"\s*(?:≤|<=|<|不超过|不大于)?\s*({NUMBER})\s*(?:周岁|岁)?\s*(?:以下|以内|及以下)?\s*", cell
+    )
+    if bare:
+        value = parse_int(bare.group(1))
+        return value if value is not None and 14 <= value <= 80 else None
+    return age_limit(f"年龄{cell}")
+
+
+# ---------------------------------------------------------------- the kind
+
+
+class TalentKind(RuleKind):
+    name = "talent_settlement"
+    row_type = TalentCondition
+    label = "人才引进"
+    subject_label = "人才引进"
+    field_labels: ClassVar[dict[str, str]] = {
+        "channel": "渠道",
+        "requirement": "要求",
+        "level": "等级要求",
+        "social_insurance_months": "社保月数",
+        "age_limit": "年龄上限",
+        "conditions": "条件",
+    }
+    substantive_fields = frozenset({"requirement", "level", "social_insurance_months", "age_limit"})
+    header_synonyms: ClassVar[dict[str, tuple[str, ...]]] = {
+        "seq": ("序号", "编号"),
+        "channel": tuple(
+            "落户渠道 落户类别 落户类型 落户方式 引进类别 人员类别 渠道 类别 类型 落户途径".split()
+        ),
+        "requirement": tuple(
+            "学历/技能/职称 学历(技能、职称) 学历或技能要求 技能等级要求 人才类型 人才类别 学历要求 "
+            "技能要求 职称要求 人才条件 资格条件 学历技能 学历/技能 技能等级 学历 职称 证书 申请条件 落户条件 "
+            "引进条件 基本条件 具体条件 条件 资格 人才层次".split()
+        ),
+        "months": tuple(
+            "社保缴纳要求 社保要求 社保缴纳 缴纳社保 社会保险 参保要求 社保年限 社保 参保".split()
+        ),
+        "age": ("年龄要求", "年龄限制", "年龄"),
+        "conditions": tuple("其他条件 其他要求 其它条件 其它要求 备注 说明".split()),
+    }
+    required_columns = (("requirement", "channel"), ("requirement", "months"), ("requirement", "age"))
+    header_priority = 3
+    rename_ranks = ("requirement",)
+
+    def adjust_columns(self, columns: dict[str, list[int]]) -> dict[str, list[int]]:
+        if "channel" not in columns and len(columns.get("requirement", [])) >= 2:
+            # 人才类别 | 学历或技能要求: the first is the channel, the second the requirement
+            columns = dict(columns)
+            columns["channel"] = columns["requirement"][:1]
+            columns["requirement"] = columns["requirement"][1:]
+        return columns
+
+    def build_rows(self, row: TableRow, context: TableContext) -> list[Any]:
+        channel_cell = row.get("channel")
+        req_cell = row.get("requirement")
+        if not req_cell:
+            return []
+        channel = normalise_name(strip_enumeration(channel_cell)) if channel_cell else None
+        channel = (
+            channel
+            or (normalise_name(strip_enumeration(row.section)) if row.section else None)
+            or context.caption_channel
+            or context.default_channel
+        )
+        months = months_cell(row.get("months"), row.header_of("months")) if row.has("months") else None
+        if not row.has("months"):
+            months = insurance_months(req_cell)
+        age = age_cell(row.get("age")) if row.has("age") else age_limit(req_cell)
+        reqs = requirements(req_cell) or [(normalise_name(req_cell) or "", None)]
+        conditions = normalise_text(row.get("conditions"))
+        return [
+            TalentCondition(channel=channel, requirement=requirement, level=level,
+                            social_insurance_months=months, age_limit=age, conditions=conditions,
+                            source=row.source)
+            for requirement, level in reqs
+            if requirement
+        ]  # fmt: skip
+
+    def rename_identities(
+        self, row: TalentCondition, canonical: dict[str, Any], loose: Loose
+    ) -> list[tuple[Any, ...]]:
+        return [("requirement", loose(row.channel), loose(row.requirement))]
+
+    def relevant(self, row: TalentCondition, family: OccupationFamily) -> bool:
+        """A requirement that is a skill level."""
+        return row.level is not None or bool(find_levels(row.requirement))
+
+    def describe(self, d: dict[str, Any]) -> str:
+        parts = []
+        if d.get("social_insurance_months") is not None:
+            parts.append(f"社保 {number(d['social_insurance_months'])} 个月")
+        if d.get("age_limit") is not None:
+            parts.append(f"年龄 ≤{number(d['age_limit'])}")
+        head = (
+            f"{one_line(d.get('channel') or '', MAX_TEXT)}: {one_line(d.get('requirement') or '', MAX_TEXT)}"
+        )
+        return head + (f"（{'，'.join(parts)}）" if parts else "")
+
+    def describe_modified(self, before: dict[str, Any], after: dict[str, Any], changed: Sequence[str]) -> str:
+        b, a = before, after
+        head = (
+            f"{one_line(a.get('channel') or '', MAX_TEXT)} {one_line(a.get('requirement') or '', MAX_TEXT)}"
+        )
+        parts = []
+        for name in changed:
+            if name == "social_insurance_months":
+                parts.append(f"社保 {number(b.get(name))} → {number(a.get(name))} 个月")
+            elif name == "age_limit":
+                parts.append(f"年龄上限 {number(b.get(name))} → {number(a.get(name))} 岁")
+            else:
+                parts += self.text_changes(b, a, [name])
+        return f"{head}: {'；'.join(parts)}"
+
+    def item_label(self, d: dict[str, Any], key: str, width: int) -> str:
+        return one_line(" ".join(str(d[k]) for k in ("channel", "requirement") if d.get(k)), width * 2)
+
+
+KIND = TalentKind()
