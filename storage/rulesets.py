@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from rules.canonical import canonical_json, canonical_rows
@@ -122,26 +122,39 @@ def version_date(version: RuleSetVersion) -> dt.date:
     return version.effective_at or version.published_at or version.created_at.date()
 
 
-def replaced_doc_numbers(session: Session, series_id: int) -> set[str]:
-    numbers: set[str] = set()
-    for replaces in session.scalars(
-        select(RuleSetVersion.replaces).where(RuleSetVersion.series_id == series_id)
+def repeal_dates(session: Session, series_id: int) -> dict[str, dt.date]:
+    """文号 → the date a document of this series is repealed from: the earliest effective date
+    of a version that names it in its 废止 clause (a repeal is never retroactive)."""
+    out: dict[str, dt.date] = {}
+    for version in session.scalars(
+        select(RuleSetVersion).where(RuleSetVersion.series_id == series_id)
     ):
-        numbers.update(replaces or [])
-    return numbers
+        day = version_date(version)
+        for number in version.replaces or []:
+            if number not in out or day < out[number]:
+                out[number] = day
+    return out
+
+
+def replaced_doc_numbers(session: Session, series_id: int) -> set[str]:
+    return set(repeal_dates(session, series_id))
 
 
 def current_version(
     session: Session, series_id: int, *, at: dt.date | None = None, exclude_id: int | None = None
 ) -> RuleSetVersion | None:
-    """The version in force: latest by effective/publish date, not held, not repealed."""
-    replaced = replaced_doc_numbers(session, series_id)
+    """The version in force at a date (default: the latest): latest by effective/publish date,
+    not held, not repealed by then."""
+    repealed = repeal_dates(session, series_id)
+    reviewed = exists().where(VersionReview.version_id == RuleSetVersion.id)
+    not_held = or_(RuleSetVersion.suspect_reason.is_(None), reviewed)
     candidates = [
         v
-        for v in session.scalars(select(RuleSetVersion).where(RuleSetVersion.series_id == series_id))
+        for v in session.scalars(
+            select(RuleSetVersion).where(RuleSetVersion.series_id == series_id, not_held)
+        )
         if v.id != exclude_id
-        and not is_held(session, v)
-        and not (v.doc_number and v.doc_number in replaced)
+        and not (v.doc_number in repealed and (at is None or repealed[v.doc_number] <= at))
         and (at is None or version_date(v) <= at)
     ]
     if not candidates:

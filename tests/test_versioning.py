@@ -220,3 +220,35 @@ def test_parser_upgrade_differences_are_not_policy_news(sessions: sessionmaker[S
         assert query_changes(s, electrician_only=False) == []
         (upgrade,) = query_changes(s, electrician_only=False, include_held=True, include_parser_upgrades=True)
         assert upgrade.parser_upgrade and upgrade.released_at is None
+
+
+def test_a_repeal_ends_a_document_from_the_repealing_date_not_retroactively(
+    sessions: sessionmaker[Session],
+) -> None:
+    store(
+        sessions,
+        "http://x/2025.htm",
+        points(LEVELS, published_at="2025-11-20", effective_at="2025-12-01", doc_number="泉人社〔2025〕30号"),
+    )
+    store(
+        sessions,
+        "http://x/2026.htm",
+        points(
+            {**LEVELS, "三级/高级工": 45},
+            published_at="2026-02-10",
+            effective_at="2026-03-01",
+            doc_number="泉人社〔2026〕4号",
+            replaces=["泉人社〔2025〕30号"],
+        ),
+    )
+    run(sessions)
+    with session_scope(sessions) as s:
+        before, _ = rules_in_force(s, "quanzhou", "points_schedule", dt.date(2025, 11, 30))
+        assert before is None  # nothing was in force before the first schedule took effect
+        between, rows = rules_in_force(s, "quanzhou", "points_schedule", dt.date(2026, 1, 15))
+        assert between is not None and between.doc_number == "泉人社〔2025〕30号"
+        assert {r["key"]: r["points"] for r in rows}["技能水平|三级/高级工"] == 40
+        after, rows = rules_in_force(s, "quanzhou", "points_schedule", dt.date(2026, 3, 1))
+        assert after is not None and after.doc_number == "泉人社〔2026〕4号"
+        latest, _ = rules_in_force(s, "quanzhou", "points_schedule")
+        assert latest is not None and latest.doc_number == "泉人社〔2026〕4号"
