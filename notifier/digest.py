@@ -116,7 +116,6 @@ class DigestView:
     groups: list[Group]
     meanings: dict[int, str]  # id(change) -> certificate line
     why: str
-    manage_commands: list[str]
     contact: str
     unsubscribe_mailto: str
     unsubscribe_link: str | None
@@ -124,19 +123,6 @@ class DigestView:
 
     def meaning(self, change: Change) -> str | None:
         return self.meanings.get(id(change))
-
-
-def _manage_commands(recipient: Recipient) -> list[str]:
-    email = recipient.email
-    prefs = recipient.prefs
-    args = [f"policywatch subscribe {email}"]
-    args += [f"--region {r}" for r in sorted(prefs.regions)]
-    args += [f"--kind {k}" for k in sorted(prefs.kinds)]
-    args += [f"--occupation {header_text(o, 40)}" for o in sorted(prefs.occupations)]
-    if prefs.all_changes:
-        args.append("--all-changes")
-    args.append(f"--frequency {prefs.frequency}")
-    return [" ".join(args), f"policywatch unsubscribe {email}"]
 
 
 def build_view(
@@ -155,7 +141,6 @@ def build_view(
         groups=build_groups(changes),
         meanings={id(c): m for c in changes if (m := certificate_meaning(c))},
         why=recipient.prefs.describe(),
-        manage_commands=_manage_commands(recipient),
         contact=settings.contact,
         unsubscribe_mailto=mailto_url(settings.contact, recipient.email),
         unsubscribe_link=token_link,

@@ -121,8 +121,10 @@ def _lines(change: Change) -> list[Line]:
     return [Line("内容", None, text) if change.change == "added" else Line("内容", text, None)]
 
 
-def _source(change: Change) -> Source:
+def _source(change: Change, tz: dt.tzinfo | None) -> Source:
+    """``tz``: the reader's timezone (schedule.timezone); times are shown in it, not in UTC."""
     p = change.provenance
+    detected = p.detected_at.astimezone(tz) if p.detected_at and tz else p.detected_at
     return Source(
         title=one_line(p.document_title or "", 120),
         doc_number=one_line(p.doc_number or "", 60),
@@ -130,7 +132,7 @@ def _source(change: Change) -> Source:
         url_text=one_line(p.source_url or "", 300),
         published_at=p.published_at.isoformat() if p.published_at else "",
         effective_at=p.effective_at.isoformat() if p.effective_at else "",
-        detected_at=p.detected_at.isoformat(timespec="minutes") if p.detected_at else "",
+        detected_at=detected.strftime("%Y-%m-%d %H:%M") if detected else "",
     )
 
 
@@ -138,7 +140,7 @@ def _order(value: str, known: Sequence[str]) -> tuple[int, str]:
     return (known.index(value), "") if value in known else (len(known), value)
 
 
-def build_groups(changes: Sequence[Change]) -> list[Group]:
+def build_groups(changes: Sequence[Change], tz: dt.tzinfo | None = None) -> list[Group]:
     """Changes grouped by region (province first) then kind, each group in diff order."""
     groups: dict[tuple[str, str], Group] = {}
     for c in changes:
@@ -150,7 +152,7 @@ def build_groups(changes: Sequence[Change]) -> list[Group]:
         verb = CHANGE_LABELS.get(c.change, c.change)
         if c.renamed_from:
             verb += "(更名)"
-        group.rows.append(Row(c, verb, item_label(c), one_line(c.summary), _lines(c), _source(c)))
+        group.rows.append(Row(c, verb, item_label(c), one_line(c.summary), _lines(c), _source(c, tz)))
     return [
         groups[k] for k in sorted(groups, key=lambda k: (_order(k[0], REGIONS), _order(k[1], RULE_KINDS)))
     ]
@@ -271,7 +273,7 @@ def render_html(changes: Sequence[Change], title: str, generated_at: dt.datetime
         title=one_line(title),
         stamp=_stamp(generated_at),
         counts=_counts(changes) if changes else "",
-        groups=build_groups(changes),
+        groups=build_groups(changes, generated_at.tzinfo if generated_at else None),
         no_changes=NO_CHANGES,
     )
 

@@ -95,6 +95,11 @@ def canonical_rows(rows: Sequence[RuleRow]) -> list[dict[str, Any]]:
     return out
 
 
+def plain_fields(fields: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Field values as printed: 15, never 15.0, whichever parser produced them."""
+    return None if fields is None else {k: _plain_number(v) for k, v in fields.items()}
+
+
 def _plain_number(value: Any) -> Any:
     """40 and 40.0 are the same rule."""
     if isinstance(value, float) and value.is_integer():

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .canonical import plain_fields
+
 ChangeKind = Literal["added", "removed", "modified"]
 
 CHANGE_LABELS: dict[str, str] = {"added": "新增", "removed": "删除", "modified": "修改"}
@@ -49,8 +51,8 @@ class Change:
             "kind": self.kind,
             "change": self.change,
             "key": self.key,
-            "before": self.before,
-            "after": self.after,
+            "before": plain_fields(self.before),
+            "after": plain_fields(self.after),
             "electrician_related": self.electrician_related,
             "source_url": p.source_url,
             "published_at": _iso(p.published_at),

@@ -302,7 +302,7 @@ def diff_rule_sets(
         if id(slot) not in renamed_new:
             changes.append(_one_sided(slot, "added", region, prov, is_relevant))
 
-    changes.sort(key=lambda c: (c.kind, c.key, _CHANGE_ORDER[c.change]))
+    changes.sort(key=lambda c: (c.kind, KINDS[c.kind].sort_key(c.key), c.key, _CHANGE_ORDER[c.change]))
     return [dataclasses.replace(c, summary=summarise(c)) for c in changes]
 
 

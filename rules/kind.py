@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .display import arrow, one_line
+from .levels import level_rank
 from .provenance import Provenance
 from .text import squash
 
@@ -115,6 +116,13 @@ class RuleKind:
         return row
 
     # ---------------------------------------------------------------- diffing
+
+    def sort_key(self, key: str) -> tuple[tuple[int, int, str], ...]:
+        """Order of rows and changes: levels in their natural order (五级 → 一级), else by text."""
+        return tuple(
+            (0, rank, "") if (rank := level_rank(part)) is not None else (1, 0, part)
+            for part in key.split("|")
+        )
 
     def rename_identities(self, row: Any, canonical: dict[str, Any], loose: Loose) -> list[tuple[Any, ...]]:
         """Identities under which a removed and an added row count as one rule renamed."""

@@ -94,3 +94,11 @@ def is_level_only(text: str | None) -> bool:
     rest = _PATTERN.sub("", squash(text))
     rest = _FILLER.sub("", rest)
     return rest == ""
+
+
+def level_rank(text: str) -> int | None:
+    """Position of a canonical level in LEVELS (五级 first), None for anything else."""
+    return _RANK.get(text)
+
+
+_RANK = {level: i for i, level in enumerate(LEVELS)}

@@ -64,13 +64,13 @@ def test_added_removed_modified_exactly() -> None:
         PointsItem("技能水平", "二级/技师", 60.0),  # added
     ]
     changes = diff(SCHEDULE, after)
-    assert brief(changes) == [  # sorted by key (code point order: 三 < 二 < 五)
+    assert brief(changes) == [  # levels in their natural order (五级 → 一级), the rest by key
+        ("modified", "技能水平|五级/初级工", ("points",)),
         ("removed", "技能水平|三级/高级工", ()),
         ("added", "技能水平|二级/技师", ()),
-        ("modified", "技能水平|五级/初级工", ("points",)),
         ("modified", "社保缴纳|社保缴纳", ("points", "cap")),
     ]
-    removed, added, modified, rate = changes
+    modified, removed, added, rate = changes
     assert added.before is None and added.after == after[4].fields()
     assert removed.after is None and removed.before == SCHEDULE[2].fields()
     assert modified.before is not None and modified.before["points"] == 10.0
@@ -449,10 +449,10 @@ def test_output_is_deterministic_across_input_orders() -> None:
     assert [(c.kind, c.key, c.change) for c in first] == [
         ("points_cutoff", "2027", "added"),
         ("points_schedule", "减分|违法犯罪", "removed"),
-        ("points_schedule", "技能水平|三级/高级工", "removed"),
-        ("points_schedule", "技能水平|二级/技师", "added"),
         ("points_schedule", "技能水平|五级/初级工", "modified"),
         ("points_schedule", "技能水平|四级/中级工", "removed"),
+        ("points_schedule", "技能水平|三级/高级工", "removed"),
+        ("points_schedule", "技能水平|二级/技师", "added"),
         ("points_schedule", "社保缴纳|社保缴纳", "removed"),
         ("shortage_occupations", "6-30-02-02", "removed"),
         ("shortage_occupations", "6-31-01-03", "added"),
@@ -523,3 +523,17 @@ def test_json_round_trip_without_provenance() -> None:
     assert data["published_at"] is None and data["detected_at"] is None
     assert data["after"]["window_end"] == "2027-05-31"
     assert Change.from_json(data) == change
+
+
+def test_json_numbers_print_the_same_before_and_after() -> None:
+    """A stored 10 and a freshly parsed 15.0 both print as integers in the JSON contract."""
+    (change,) = diff(
+        [PointsItem("技能水平", "五级/初级工", 10)], [PointsItem("技能水平", "五级/初级工", 15.0)]
+    )
+    data = change.to_json()
+    assert json.dumps(data["before"]["points"]) == "10" and json.dumps(data["after"]["points"]) == "15"
+    half = diff(
+        [PointsItem("社保缴纳", "社保缴纳", 0.5, per="月")],
+        [PointsItem("社保缴纳", "社保缴纳", 1.0, per="月")],
+    )
+    assert json.dumps(half[0].to_json()["before"]["points"]) == "0.5"

@@ -97,9 +97,10 @@ def test_multipart_alternative_text_first_then_html_both_consistent() -> None:
     # what it means at each certificate level
     assert "持初级工（五级）职业技能等级证书的电工" in text and "多 5 分" in text
     assert "持高级工（三级）职业技能等级证书的电工" in text and "少 5 分" in text
-    # footer: why, how to change, unsubscribe
-    assert "您订阅了泉州" in text and "policywatch subscribe worker@example.org --region quanzhou" in text
-    assert "policywatch unsubscribe worker@example.org" in text
+    # footer: why, how to change, unsubscribe, in words for the subscriber (no admin commands)
+    assert "您订阅了泉州" in text and "修改订阅：直接回复本邮件" in text
+    assert "unsubscribe worker@example.org" in text
+    assert not re.search(r"policywatch (?:un)?subscribe", text + html)
 
 
 def test_headers() -> None:

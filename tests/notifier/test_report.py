@@ -339,3 +339,10 @@ def test_html_in_headless_chromium_at_phone_width(changes: list[Change], tmp_pat
         assert image.size == (390, 844)
         colours = image.convert("L").getcolors(maxcolors=1 << 16)
         assert colours is None or len(colours) > 20, "the screenshot is blank"
+
+
+def test_html_shows_times_in_the_readers_timezone(changes: list[Change]) -> None:
+    """Detected 08:00 UTC is 16:00 for a reader in Asia/Shanghai (the report's own timezone)."""
+    shanghai = dt.datetime(2026, 3, 5, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    out = render_report(changes, "html", generated_at=shanghai)
+    assert "发现于 2026-03-02 16:00" in out and "T08:00" not in out
