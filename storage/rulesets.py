@@ -126,9 +126,7 @@ def repeal_dates(session: Session, series_id: int) -> dict[str, dt.date]:
     """文号 → the date a document of this series is repealed from: the earliest effective date
     of a version that names it in its 废止 clause (a repeal is never retroactive)."""
     out: dict[str, dt.date] = {}
-    for version in session.scalars(
-        select(RuleSetVersion).where(RuleSetVersion.series_id == series_id)
-    ):
+    for version in session.scalars(select(RuleSetVersion).where(RuleSetVersion.series_id == series_id)):
         day = version_date(version)
         for number in version.replaces or []:
             if number not in out or day < out[number]:
