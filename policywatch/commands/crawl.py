@@ -32,7 +32,7 @@ def run_crawl(ctx: AppContext, source_ids: list[str] | None) -> list[SourceHealt
     ctx.database()  # create or check the schema once, before the child process uses it
     config_path = None if ctx.config.origin == "built-in defaults" else ctx.config.origin
     print(f"crawling {len(ids)} sources: {', '.join(ids)}", file=sys.stderr, flush=True)
-    return crawl_sources(config_path, ids, cwd=ctx.config.base_dir)
+    return crawl_sources(config_path, ids, cwd=ctx.config.base_dir, processes=ctx.crawl_processes)
 
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
