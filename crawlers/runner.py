@@ -2,6 +2,7 @@
 
 Each batch runs ``python -m crawlers.run`` in a subprocess: Scrapy's reactor cannot be
 restarted in one process, and a child process hands its memory back after every batch.
+The child runs through a ``CrawlProcesses`` so that the caller can cancel it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 from crawlers.health import SourceHealth
+from crawlers.processes import CrawlProcesses
 from crawlers.registry import select_sources
 from policywatch.config import load_config
 
@@ -25,11 +27,13 @@ def crawl_sources(
     *,
     timeout: float | None = None,
     cwd: str | Path | None = None,
+    processes: CrawlProcesses | None = None,
 ) -> list[SourceHealth]:
     """Crawl the sources (all enabled ones when ``source_ids`` is empty) and return their health.
 
     Progress lines go to this process's stderr. If the child dies, every asked-for source
-    is reported as failing (what it stored before dying stays stored).
+    is reported as failing (what it stored before dying stays stored). ``processes`` is
+    where the caller can cancel the running child (the daemon's shutdown does).
     """
     if not source_ids:
         source_ids = [s.id for s in select_sources(load_config(config_path), None)]
@@ -42,9 +46,7 @@ def crawl_sources(
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
     try:
-        proc = subprocess.run(
-            cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=None, text=True, timeout=timeout
-        )
+        proc = (processes or CrawlProcesses()).run(cmd, cwd=cwd, env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
         return [SourceHealth(s, "failing", errors=1, message="crawl timed out") for s in source_ids]
     lines = [line for line in proc.stdout.splitlines() if line.startswith("[")]

@@ -1,4 +1,5 @@
-"""What every command needs: the effective config and a database at the current schema."""
+"""What every command needs: the effective config, a database at the current schema, and the
+crawl child processes it has running (so that shutdown can cancel them)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawlers.processes import CrawlProcesses
 from policywatch.config import Config
 from storage.database import make_engine, session_factory
 from storage.schema import ensure_schema
@@ -21,6 +23,7 @@ class OperationalError(Exception):
 class AppContext:
     config: Config
     json_output: bool = False
+    crawl_processes: CrawlProcesses = field(default_factory=CrawlProcesses, repr=False)
     _schema_checked: bool = field(default=False, repr=False)
 
     @cached_property

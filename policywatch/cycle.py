@@ -13,13 +13,10 @@ and a fresh process per crawl returns its memory, so the daemon itself never imp
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from crawlers.health import SourceHealth
@@ -114,7 +111,7 @@ def crawl(ctx: AppContext, source_ids: list[str] | None) -> list[SourceHealth]:
     ctx.database()  # create or check the schema once, before the child process uses it
     config_path = None if ctx.config.origin == "built-in defaults" else ctx.config.origin
     log.info("crawling %d sources: %s", len(ids), ", ".join(ids))
-    return crawl_sources(config_path, ids, cwd=ctx.config.base_dir)
+    return crawl_sources(config_path, ids, cwd=ctx.config.base_dir, processes=ctx.crawl_processes)
 
 
 def process(ctx: AppContext) -> str:
@@ -181,57 +178,3 @@ def run_cycle(
     # A stop that comes after the last step has started cancels nothing: every step ran,
     # so the run counts as done (a "cancelled" run would be redone at the next start).
     return report
-
-
-# -- cancelling the crawl child on shutdown ---------------------------------------------
-
-
-def child_pids(parent: int | None = None) -> list[int]:
-    """Direct children of this process (Linux /proc): the crawl subprocesses."""
-    parent = parent or os.getpid()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid ...: comm may contain spaces, so split after the last ')'.
-        fields = stat.rsplit(")", 1)[-1].split()
-        if len(fields) > 1 and int(fields[1]) == parent:
-            found.append(int(entry.name))
-    return found
-
-
-def terminate_children(wait_seconds: float = 10.0) -> int:
-    """SIGTERM the crawl children (Scrapy closes its spiders and records the run), then SIGKILL.
-
-    Every item a crawl stored is its own committed transaction, so whatever stops it, the
-    database holds whole document versions only.
-    """
-    pids = child_pids()
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline and any(_alive(p) for p in pids):
-        time.sleep(0.1)
-    for pid in pids:
-        if _alive(pid):
-            log.warning("crawl process %d did not stop: killing it", pid)
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-    return len(pids)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"  # a zombie has exited

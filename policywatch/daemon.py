@@ -37,7 +37,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from crawlers.registry import load_sources
 from policywatch.context import AppContext
 from policywatch.crontab import cron_trigger, missed_since
-from policywatch.cycle import run_cycle, terminate_children
+from policywatch.cycle import run_cycle
 from policywatch.process_lock import Lease, LockHeld
 from storage.database import session_scope
 from storage.jobs import finish_run, last_completed_start, mark_interrupted, start_run
@@ -176,7 +176,7 @@ class Daemon:
         name = signal.Signals(signum).name
         if self._signals > 1:
             log.warning("%s again: cancelling running crawls now", name)
-            terminate_children(wait_seconds=5)
+            self.ctx.crawl_processes.terminate(wait_seconds=5)
         self.request_stop(f"received {name}")
 
     def _wait_idle(self, seconds: float) -> bool:
@@ -198,7 +198,7 @@ class Daemon:
         grace = float(self.schedule["shutdown_grace_seconds"])
         clean = self._wait_idle(grace)
         if not clean:
-            n = terminate_children(wait_seconds=max(1.0, min(10.0, grace / 2)))
+            n = self.ctx.crawl_processes.terminate(wait_seconds=max(1.0, min(10.0, grace / 2)))
             log.warning("shutdown grace of %gs over: cancelled %d crawl process(es)", grace, n)
             clean = self._wait_idle(5.0)
         self.scheduler.shutdown(wait=False)

@@ -1,9 +1,8 @@
 """A bundled sample of the monitored sites, for `policywatch demo` and the end-to-end tests.
 
 Everything here is invented (no real document is copied) but shaped like the province's
-TRS platform: list pages whose link text is truncated with the full title in ``title``,
-``createPageHTML`` pagination, detail pages with ArticleTitle/PubDate metas, an 信息公开
-table, the body in ``.TRS_Editor``, attachments linked relatively as ``./P0….xlsx``.
+TRS platform (the markup is policywatch/demo/trs_pages.py): one list page per section,
+detail pages with an 信息公开 table, attachments linked relatively as ``./P0….xlsx``.
 
 States (see policywatch.site_server): ``base`` is the site on day one; ``later`` changes
 a points value (泉州 初级工 10 → 15, in a replaced xlsx), adds 电工 to the provincial
@@ -14,7 +13,6 @@ was not on the first page before. ``broken`` redesigns 厦门's page so that not
 
 from __future__ import annotations
 
-import html
 import io
 import shutil
 from dataclasses import dataclass, field
@@ -23,6 +21,15 @@ from pathlib import Path
 import docx
 import openpyxl
 from openpyxl.styles import Alignment, Font
+
+from policywatch.demo.trs_pages import (
+    Announcement,
+    AttachmentLink,
+    CreatePageHTML,
+    ListRow,
+    detail_page,
+    list_page,
+)
 
 STATES = ("base", "later", "broken")
 PDF_FILE = Path(__file__).with_name("files") / "fuzhou_points_2025.pdf"
@@ -305,76 +312,45 @@ def articles(state: str) -> list[Article]:
     return out
 
 
-SECTIONS = {
-    "fujian-hrss/gsgg": "福建省人力资源和社会保障厅 — 公示公告",
-    "xiamen-hrss/tzgg": "厦门市人力资源和社会保障局 — 通知公告",
-    "quanzhou-hrss/tzgg": "泉州市人力资源和社会保障局 — 通知公告",
-    "fuzhou-hrss/tzgg": "福州市人力资源和社会保障局 — 通知公告",
-    "fujian-psb/tzgg": "福建省公安厅 — 通知公告",
+SECTIONS = {  # list page path -> (site, column)
+    "fujian-hrss/gsgg": ("福建省人力资源和社会保障厅", "公示公告"),
+    "xiamen-hrss/tzgg": ("厦门市人力资源和社会保障局", "通知公告"),
+    "quanzhou-hrss/tzgg": ("泉州市人力资源和社会保障局", "通知公告"),
+    "fuzhou-hrss/tzgg": ("福州市人力资源和社会保障局", "通知公告"),
+    "fujian-psb/tzgg": ("福建省公安厅", "通知公告"),
 }
 SOURCE_SECTIONS = {section.split("/")[0]: section for section in SECTIONS}
 
 
-def _truncate(title: str, limit: int = 18) -> str:
-    return title if len(title) <= limit else title[:limit] + "…"
-
-
 def render_list(section: str, items: list[Article]) -> str:
-    rows = "\n".join(
-        f'      <li><a href="./{a.month}/{a.doc_id}.htm" title="{html.escape(a.title)}" target="_blank">'
-        f"{html.escape(_truncate(a.title))}</a><span>{a.date}</span></li>"
+    """The section's one list page, newest first."""
+    site, column = SECTIONS[section]
+    rows = [
+        ListRow(f"./{a.month}/{a.doc_id}.htm", a.title, a.date)
         for a in sorted(items, key=lambda a: a.date, reverse=True)
-    )
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{SECTIONS[section]}</title>
-<link rel="stylesheet" href="/css/trt-style.css"></head>
-<body>
-<div class="trt-header"><a href="https://www.fujian.gov.cn/">福建省人民政府</a></div>
-<div class="trt-row"><div class="trt-col-9">
-  <div class="list_tit">{SECTIONS[section]}</div>
-  <div class="list_base mar-t20">
-    <ul class="list">
-{rows}
-    </ul>
-    <div class="pagination"><script>createPageHTML(1, 0, "index", "htm");</script></div>
-  </div>
-</div></div>
-<div class="trt-footer">版权所有：福建省人民政府办公厅 网站标识码：3500000001</div>
-</body></html>
-"""
+    ]
+    return list_page(site, column, rows, CreatePageHTML(1))
 
 
 def render_detail(article: Article) -> str:
-    attachments = "".join(
-        f'<p><a href="./{att.name}" target="_blank">{html.escape(att.label)}</a></p>'
-        for att in article.attachments
+    """The article's detail page, in its section's site."""
+    site, column = SECTIONS[article.section]
+    info = {"索引号": f"FJ00100-0300-{article.date[:4]}-00{article.doc_id[-3:]}", "发文机关": article.source}
+    if article.doc_number:
+        info |= {"发文字号": article.doc_number, "发布日期": article.date}
+    return detail_page(
+        Announcement(
+            site=site,
+            title=article.title,
+            pubdate=f"{article.date} 09:30",
+            source=article.source,
+            body_html=article.body,
+            info=info,
+            attachments=[AttachmentLink(f"./{att.name}", att.label) for att in article.attachments],
+            column=column,
+            charset=article.encoding,
+        )
     )
-    number_row = (
-        f"<tr><td>发文字号：</td><td>{html.escape(article.doc_number)}</td><td>发布日期：</td><td>{article.date}</td></tr>"
-        if article.doc_number
-        else ""
-    )
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="{article.encoding}">
-<meta name="ArticleTitle" content="{html.escape(article.title)}">
-<meta name="PubDate" content="{article.date} 09:30">
-<meta name="ContentSource" content="{html.escape(article.source)}">
-<title>{html.escape(article.title)}-{html.escape(article.source)}</title></head>
-<body>
-<div class="trt-header"><a href="../../">首页</a> &gt; 通知公告</div>
-<div class="article">
-  <h1 class="article_title">{html.escape(article.title)}</h1>
-  <div class="article_info">发布时间：{article.date} 来源：{html.escape(article.source)}</div>
-  <table class="xxgk_table">
-    <tr><td>索引号：</td><td>FJ00100-0300-{article.date[:4]}-00{article.doc_id[-3:]}</td><td>发文机关：</td><td>{html.escape(article.source)}</td></tr>
-    {number_row}
-  </table>
-  <div class="TRS_Editor">{article.body}</div>
-  <div class="fj">{"<p>附件：</p>" + attachments if attachments else ""}</div>
-</div>
-<div class="trt-footer">扫一扫在手机上查看当前页面 打印本页 关闭窗口 版权所有：{html.escape(article.source)}</div>
-</body></html>
-"""
 
 
 def write_sample_site(root: Path) -> Path:
