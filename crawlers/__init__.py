@@ -1,6 +1,8 @@
 """Scrapy project: the sources registry, the TRS spider family, items and the storage pipeline.
 
 Public surface: ``crawlers.runner.crawl_sources`` (crawl a batch in a child process and get
-``crawlers.health.SourceHealth`` back) and ``crawlers.registry`` (the monitored sources).
-Everything else is Scrapy wiring: ``scrapy list`` / ``scrapy crawl ID`` use crawlers.settings.
+``crawlers.health.SourceHealth`` back), ``crawlers.registry`` (the monitored sources),
+``crawlers.crawl_config`` (the typed settings a crawl is handed: nothing here imports
+policywatch/ or notifier/) and ``crawlers.logging_setup``. Everything else is Scrapy wiring:
+``scrapy list`` / ``scrapy crawl ID`` use crawlers.settings.
 """

@@ -10,7 +10,7 @@ def test_defaults_work_with_no_file(workdir: Path) -> None:
     config = load_config()
     assert config.origin == "built-in defaults"
     assert config.database_url == "sqlite:///policywatch.db"
-    assert config["schedule"]["timezone"] == "Asia/Shanghai"
+    assert config.schedule.timezone == "Asia/Shanghai"
 
 
 def test_precedence_explicit_then_env_then_local(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -19,10 +19,10 @@ def test_precedence_explicit_then_env_then_local(workdir: Path, monkeypatch: pyt
     env_file.write_text('[log]\nlevel = "ERROR"\n', encoding="utf-8")
     explicit = workdir / "explicit.toml"
     explicit.write_text('[log]\nlevel = "WARNING"\n', encoding="utf-8")
-    assert load_config()["log"]["level"] == "DEBUG"
+    assert load_config().log.level == "DEBUG"
     monkeypatch.setenv("POLICYWATCH_CONFIG", str(env_file))
-    assert load_config()["log"]["level"] == "ERROR"
-    assert load_config(str(explicit))["log"]["level"] == "WARNING"
+    assert load_config().log.level == "ERROR"
+    assert load_config(str(explicit)).log.level == "WARNING"
 
 
 @pytest.mark.parametrize(

@@ -25,14 +25,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_crawl(ctx: AppContext, source_ids: list[str] | None) -> list[SourceHealth]:
-    """Crawl the given (or all enabled) sources in a child process; an unknown id raises ConfigError."""
+    """Crawl the given (or all enabled) sources in a child process; an unknown id raises SourceError."""
     from crawlers.runner import crawl_sources
 
-    ids = [s.id for s in select_sources(ctx.config, source_ids)]
+    config = ctx.config.crawl_config()
+    ids = [s.id for s in select_sources(config, source_ids)]
     ctx.database()  # create or check the schema once, before the child process uses it
-    config_path = None if ctx.config.origin == "built-in defaults" else ctx.config.origin
     print(f"crawling {len(ids)} sources: {', '.join(ids)}", file=sys.stderr, flush=True)
-    return crawl_sources(config_path, ids, cwd=ctx.config.base_dir)
+    return crawl_sources(config, ids, cwd=ctx.config.base_dir)
 
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
