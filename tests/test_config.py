@@ -85,6 +85,25 @@ def test_cli_bad_config_exits_2_naming_key(workdir: Path) -> None:
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("action", ["show", "check"])
+def test_cli_rejects_an_impossible_daily_hour_on_load(workdir: Path, action: str) -> None:
+    (workdir / "policywatch.toml").write_text("[notify]\ndaily_hour = 30\n", encoding="utf-8")
+    result = run_cli("config", action, cwd=workdir)
+    assert result.code == 2
+    assert result.stderr.startswith("policywatch: config error: ")
+    assert result.stderr.endswith(
+        "policywatch.toml: notify.daily_hour: expected a number from 0 to 23, got 30\n"
+    )
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+def test_cli_config_check_accepts_a_valid_file(workdir: Path) -> None:
+    (workdir / "policywatch.toml").write_text("[notify]\ndaily_hour = 23\n", encoding="utf-8")
+    result = run_cli("config", "check", cwd=workdir)
+    assert result.code == 0, result.stderr
+    assert result.stdout.endswith("policywatch.toml: valid\n")
+
+
 def test_cli_missing_explicit_config_exits_2(workdir: Path) -> None:
     result = run_cli("--config", "nope.toml", "config", "show", cwd=workdir)
     assert result.code == 2
