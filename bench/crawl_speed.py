@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.crawl_site import generate  # noqa: E402
 from crawlers.runner import crawl_sources  # noqa: E402
+from policywatch.config import load_config  # noqa: E402
 from policywatch.site_server import RequestRecord, SiteServer  # noqa: E402
 
 BARE_SPIDER = """
@@ -103,9 +104,10 @@ def main() -> int:
                 encoding="utf-8",
             )
             ids = [f"bench-{i}" for i in range(len(sections))]
+            crawl_config = load_config(str(config)).crawl_config()
 
             started = time.perf_counter()
-            first = crawl_sources(str(config), ids, cwd=work)
+            first = crawl_sources(crawl_config, ids, cwd=work)
             first_wall = time.perf_counter() - started
             n_full, t_full, d_full = server.window(time.perf_counter())
             peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -117,7 +119,7 @@ def main() -> int:
                 )
 
             server.reset()
-            second = crawl_sources(str(config), ids, cwd=work)
+            second = crawl_sources(crawl_config, ids, cwd=work)
 
             server.reset()
             url_file = work / "urls.json"

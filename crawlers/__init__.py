@@ -2,6 +2,8 @@
 
 Public surface: ``crawlers.runner.crawl_sources`` (crawl a batch in a child process and get
 ``crawlers.health.SourceHealth`` back), ``crawlers.processes.CrawlProcesses`` (where those
-children can be cancelled) and ``crawlers.registry`` (the monitored sources).
-Everything else is Scrapy wiring: ``scrapy list`` / ``scrapy crawl ID`` use crawlers.settings.
+children can be cancelled), ``crawlers.registry`` (the monitored sources),
+``crawlers.crawl_config`` (the typed settings a crawl is handed: nothing here imports
+policywatch/ or notifier/) and ``crawlers.logging_setup``. Everything else is Scrapy wiring:
+``scrapy list`` / ``scrapy crawl ID`` use crawlers.settings.
 """

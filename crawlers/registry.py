@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from policywatch.config import Config, ConfigError
+from crawlers.crawl_config import CrawlConfig
 
 REGISTRY_FILE = Path(__file__).with_name("sources.toml")
 SPIDER_FAMILIES = ("trs",)  # families implemented in crawlers/spiders
 AUTHORITIES = ("hrss", "psb", "gov")
 REQUIRED = ("name", "authority", "region", "family", "start_urls")
+
+
+class SourceError(ValueError):
+    """A source that cannot be crawled, or an unknown source id: one line, exit 2 in the CLIs."""
+
+    def __init__(self, origin: str, key: str, expected: str, got: object = None) -> None:
+        self.origin, self.key, self.expected, self.got = origin, key, expected, got
+        shown = "" if got is None else f", got {got!r}"
+        super().__init__(f"{origin}: {key}: expected {expected}{shown}")
 
 
 @dataclass(frozen=True)
@@ -34,30 +44,18 @@ def _hosts(urls: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(urlsplit(u).hostname or "" for u in urls))
 
 
-def _build(source_id: str, data: dict[str, object], origin: str) -> SourceDefinition:
+def _build(source_id: str, data: Mapping[str, object], origin: str) -> SourceDefinition:
     for key in REQUIRED:
         if key not in data:
-            raise ConfigError(origin, f"sources.{source_id}.{key}", "a value (required for a new source)")
-    family = str(data["family"])
-    if family not in SPIDER_FAMILIES:
-        raise ConfigError(
-            origin, f"sources.{source_id}.family", "one of " + ", ".join(SPIDER_FAMILIES), family
-        )
-    authority = str(data["authority"])
-    if authority not in AUTHORITIES:
-        raise ConfigError(
-            origin, f"sources.{source_id}.authority", "one of " + ", ".join(AUTHORITIES), authority
-        )
+            raise SourceError(origin, f"sources.{source_id}.{key}", "a value (required for a new source)")
     urls = tuple(str(u) for u in data["start_urls"])  # type: ignore[attr-defined]
-    if not urls:
-        raise ConfigError(origin, f"sources.{source_id}.start_urls", "at least one URL")
     domains = tuple(str(d) for d in data.get("allowed_domains") or ()) or _hosts(urls)  # type: ignore[attr-defined]
-    return SourceDefinition(
+    source = SourceDefinition(
         id=source_id,
         name=str(data["name"]),
-        authority=authority,
+        authority=str(data["authority"]),
         region=str(data["region"]),
-        family=family,
+        family=str(data["family"]),
         start_urls=urls,
         allowed_domains=domains,
         enabled=bool(data.get("enabled", True)),
@@ -65,6 +63,19 @@ def _build(source_id: str, data: dict[str, object], origin: str) -> SourceDefini
         schedule=data.get("schedule"),  # type: ignore[arg-type]
         list_pages=data.get("list_pages"),  # type: ignore[arg-type]
     )
+    return _checked(source, origin)
+
+
+def _checked(source: SourceDefinition, origin: str) -> SourceDefinition:
+    """The source, if a spider can read it: a known family and authority, a start URL."""
+    key = f"sources.{source.id}"
+    if source.family not in SPIDER_FAMILIES:
+        raise SourceError(origin, f"{key}.family", "one of " + ", ".join(SPIDER_FAMILIES), source.family)
+    if source.authority not in AUTHORITIES:
+        raise SourceError(origin, f"{key}.authority", "one of " + ", ".join(AUTHORITIES), source.authority)
+    if not source.start_urls:
+        raise SourceError(origin, f"{key}.start_urls", "at least one URL")
+    return source
 
 
 def builtin_sources() -> dict[str, SourceDefinition]:
@@ -72,36 +83,31 @@ def builtin_sources() -> dict[str, SourceDefinition]:
     return {sid: _build(sid, data, str(REGISTRY_FILE)) for sid, data in raw.items()}
 
 
-def load_sources(config: Config, *, include_disabled: bool = False) -> list[SourceDefinition]:
+def load_sources(config: CrawlConfig, *, include_disabled: bool = False) -> list[SourceDefinition]:
     """Built-in sources overlaid with [sources.<id>] from the config; new ids need every field."""
     sources = builtin_sources()
-    for source_id, overrides in config.sources.items():
+    for source_id, override in config.sources.items():
+        given = override.given()
         base = sources.get(source_id)
         if base is None:
-            sources[source_id] = _build(source_id, overrides, config.origin)
+            sources[source_id] = _build(source_id, given, config.origin)
             continue
-        changes: dict[str, object] = {
-            k: v for k, v in overrides.items() if k not in ("start_urls", "allowed_domains")
-        }
-        if "start_urls" in overrides:
-            changes["start_urls"] = tuple(overrides["start_urls"])
-            changes["allowed_domains"] = _hosts(tuple(overrides["start_urls"]))
-        if "allowed_domains" in overrides:
-            changes["allowed_domains"] = tuple(overrides["allowed_domains"])
-        if "family" in changes and changes["family"] not in SPIDER_FAMILIES:
-            raise ConfigError(
-                config.origin, f"sources.{source_id}.family", "one of " + ", ".join(SPIDER_FAMILIES)
-            )
-        sources[source_id] = replace(base, **changes)  # type: ignore[arg-type]
+        changes = {k: v for k, v in given.items() if k not in ("start_urls", "allowed_domains")}
+        if override.start_urls is not None:
+            changes["start_urls"] = override.start_urls
+            changes["allowed_domains"] = _hosts(override.start_urls)
+        if override.allowed_domains is not None:
+            changes["allowed_domains"] = override.allowed_domains
+        sources[source_id] = _checked(replace(base, **changes), config.origin)
     return [s for s in sources.values() if include_disabled or s.enabled]
 
 
-def select_sources(config: Config, ids: list[str] | None) -> list[SourceDefinition]:
+def select_sources(config: CrawlConfig, ids: list[str] | None) -> list[SourceDefinition]:
     """The enabled sources, or exactly the ones asked for (an unknown id is a usage error)."""
     everything = {s.id: s for s in load_sources(config, include_disabled=True)}
     if not ids:
         return [s for s in everything.values() if s.enabled]
     unknown = [i for i in ids if i not in everything]
     if unknown:
-        raise ConfigError("--source", ",".join(unknown), "one of " + ", ".join(everything))
+        raise SourceError("--source", ",".join(unknown), "one of " + ", ".join(everything))
     return [everything[i] for i in ids]

@@ -1,4 +1,7 @@
-"""`python -m crawlers.run --config PATH --source ID ... --json`: one crawl batch, one process.
+"""`python -m crawlers.run --source ID ... --json`: one crawl batch, one process.
+
+The crawl config comes from the parent as JSON in $POLICYWATCH_CRAWL_CONFIG
+(crawlers.crawl_config; built-in defaults without it): this process reads no config file.
 
 All selected sources run concurrently in one CrawlerProcess (Scrapy's reactor cannot be
 restarted, so every batch gets a fresh process; that also returns its memory). Progress
@@ -14,42 +17,41 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from crawlers.crawl_config import CrawlConfig, LogSettings
 from crawlers.health import SourceHealth
+from crawlers.logging_setup import configure_logging
 from crawlers.registry import select_sources
-from policywatch.config import Config, ConfigError, load_config
-from policywatch.logging_setup import configure_logging
 
 log = logging.getLogger("crawlers")
 
 
-def _quiet_scrapy(config: Config) -> None:
+def _quiet_scrapy(log_settings: LogSettings) -> None:
     """Our one-line-per-event log on stderr; Scrapy's own chatter only when debugging."""
-    configure_logging(config)
-    level = getattr(logging, config["log"]["level"])
+    configure_logging(log_settings)
+    level = getattr(logging, log_settings.level)
     logging.getLogger("crawlers").setLevel(level)
     for name in ("scrapy", "py.warnings", "twisted"):
         logging.getLogger(name).setLevel(logging.DEBUG if level == logging.DEBUG else logging.WARNING)
 
 
-def crawl_in_process(config_path: str | None, source_ids: list[str] | None) -> list[SourceHealth]:
+def crawl_in_process(config: CrawlConfig, source_ids: list[str] | None) -> list[SourceHealth]:
     """Run the sources' spiders in this process (once per process: the reactor cannot restart)."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
     from crawlers.spiders.sources import spider_class
-    from crawlers.spiders.trs import CONFIG_SETTING
+    from crawlers.spiders.trs import CRAWL_CONFIG_SETTING
 
-    config = load_config(config_path)
     sources = select_sources(config, source_ids)
     settings = get_project_settings()
     if not settings.get("BOT_NAME") or settings.get("BOT_NAME") == "scrapybot":
         settings.setmodule("crawlers.settings", priority="project")
-    settings.set(CONFIG_SETTING, config_path or "", priority="cmdline")
+    settings.set(CRAWL_CONFIG_SETTING, config, priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     for name in ("scrapy.utils.log", "scrapy.crawler"):  # the start-up banner (survives dictConfig)
         logging.getLogger(name).addFilter(lambda record: record.levelno >= logging.WARNING)
     process = CrawlerProcess(settings)
-    _quiet_scrapy(config)
+    _quiet_scrapy(config.log)
     crawlers = []
     failures: dict[str, str] = {}
 
@@ -74,18 +76,17 @@ def crawl_in_process(config_path: str | None, source_ids: list[str] | None) -> l
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawlers.run", description=__doc__)
-    parser.add_argument("--config", metavar="PATH")
     parser.add_argument("--source", action="append", metavar="ID", help="source id (repeatable)")
     parser.add_argument("--json", action="store_true", help="print the health as JSON")
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.config)
+        config = CrawlConfig.from_environment()
         select_sources(config, args.source)
-    except ConfigError as exc:
+    except ValueError as exc:  # a broken hand-over, an unusable source, an unknown id
         print(f"crawlers.run: config error: {exc}", file=sys.stderr)
         return 2
-    _quiet_scrapy(config)
-    results = crawl_in_process(args.config, args.source)
+    _quiet_scrapy(config.log)
+    results = crawl_in_process(config, args.source)
     if args.json:
         print(json.dumps([h.to_json() for h in results], ensure_ascii=False))
     else:

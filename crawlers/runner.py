@@ -3,6 +3,7 @@
 Each batch runs ``python -m crawlers.run`` in a subprocess: Scrapy's reactor cannot be
 restarted in one process, and a child process hands its memory back after every batch.
 The child runs through a ``CrawlProcesses`` so that the caller can cancel it.
+The child gets the crawl config as JSON in its environment and reads no config file.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crawlers.crawl_config import ENV_VAR, CrawlConfig
 from crawlers.health import SourceHealth
 from crawlers.processes import CrawlProcesses
 from crawlers.registry import select_sources
-from policywatch.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def crawl_sources(
-    config_path: str | None,
+    config: CrawlConfig,
     source_ids: list[str] | None,
     *,
     timeout: float | None = None,
@@ -36,13 +37,12 @@ def crawl_sources(
     where the caller can cancel the running child (the daemon's shutdown does).
     """
     if not source_ids:
-        source_ids = [s.id for s in select_sources(load_config(config_path), None)]
+        source_ids = [s.id for s in select_sources(config, None)]
     cmd = [sys.executable, "-m", "crawlers.run", "--json"]
-    if config_path:
-        cmd += ["--config", str(config_path)]
     for source_id in source_ids:
         cmd += ["--source", source_id]
     env = dict(os.environ)
+    env[ENV_VAR] = config.to_json()
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
     try:

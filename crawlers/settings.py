@@ -1,16 +1,17 @@
-"""Scrapy project settings (``scrapy.cfg`` points here) and the mapping from policywatch config.
+"""Scrapy project settings (``scrapy.cfg`` points here) and the mapping from the crawl config.
 
 The static part below is what every crawl shares; ``settings_from_config`` turns the
-``[crawl]`` section into Scrapy settings (politeness, retries, size limit). Spiders apply it
-in ``update_settings``, so ``scrapy crawl ID`` and ``python -m crawlers.run`` behave alike.
+``[crawl]`` section of a CrawlConfig into Scrapy settings (politeness, retries, size limit).
+Spiders apply it in ``update_settings``, so ``scrapy crawl ID`` and ``python -m crawlers.run``
+behave alike.
 """
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from typing import Any
 
-from policywatch import __version__
-from policywatch.config import Config
+from crawlers.crawl_config import CrawlConfig, CrawlSettings
 
 BOT_NAME = "policywatch"
 SPIDER_MODULES = ["crawlers.spiders"]
@@ -41,28 +42,28 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 
-def user_agent(config: Config) -> str:
-    crawl = config["crawl"]
-    return str(crawl["user_agent"]).format(version=__version__, contact=crawl["contact"])
+def user_agent(crawl: CrawlSettings) -> str:
+    """The configured User-Agent, with the installed policywatch version and the contact."""
+    return crawl.user_agent.format(version=version("policywatch"), contact=crawl.contact)
 
 
-def settings_from_config(config: Config) -> dict[str, Any]:
-    """Scrapy settings for the ``[crawl]`` section of a policywatch config."""
-    crawl = config["crawl"]
-    delay = float(crawl["download_delay"])
+def settings_from_config(config: CrawlConfig) -> dict[str, Any]:
+    """Scrapy settings for the ``[crawl]`` section (and the log level) of a crawl config."""
+    crawl = config.crawl
+    delay = crawl.download_delay
     return {
-        "USER_AGENT": user_agent(config),
-        "ROBOTSTXT_OBEY": bool(crawl["obey_robots_txt"]),
-        "CONCURRENT_REQUESTS_PER_DOMAIN": int(crawl["concurrent_requests_per_domain"]),
+        "USER_AGENT": user_agent(crawl),
+        "ROBOTSTXT_OBEY": crawl.obey_robots_txt,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
         "DOWNLOAD_DELAY": delay,
         # AutoThrottle only ever slows down; with no delay (tests, benchmarks) it is off.
         "AUTOTHROTTLE_ENABLED": delay > 0,
         "AUTOTHROTTLE_START_DELAY": max(delay, 1.0),
         "AUTOTHROTTLE_MAX_DELAY": max(60.0, delay * 10),
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
-        "RETRY_TIMES": int(crawl["retries"]),
-        "RETRY_BACKOFF_BASE": float(crawl["retry_backoff_seconds"]),
-        "DOWNLOAD_TIMEOUT": int(crawl["timeout_seconds"]),
-        "DOWNLOAD_MAXSIZE": int(crawl["max_download_bytes"]),
-        "LOG_LEVEL": "DEBUG" if config["log"]["level"] == "DEBUG" else "INFO",
+        "RETRY_TIMES": crawl.retries,
+        "RETRY_BACKOFF_BASE": crawl.retry_backoff_seconds,
+        "DOWNLOAD_TIMEOUT": crawl.timeout_seconds,
+        "DOWNLOAD_MAXSIZE": crawl.max_download_bytes,
+        "LOG_LEVEL": "DEBUG" if config.log.level == "DEBUG" else "INFO",
     }

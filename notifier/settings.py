@@ -4,30 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 from notifier.digest import MailSettings
 from notifier.transports import EmlTransport, SmtpTransport, Transport
 
-
-class ConfigLike(Protocol):
-    """What the notifier reads from policywatch.config.Config (no import of the app shell)."""
-
-    origin: str
-
-    def __getitem__(self, section: str) -> dict[str, Any]: ...
-
-    def secret(self, section: str, key: str) -> str | None: ...
-
-    def path(self, section: str, key: str) -> Path: ...
-
-
-class SettingsError(ValueError):
-    """A config value the notifier cannot use; the CLI reports it as a config error (exit 2)."""
-
-    def __init__(self, key: str, expected: str, got: Any) -> None:
-        self.key, self.expected, self.got = key, expected, got
-        super().__init__(f"{key}: expected {expected}, got {got!r}")
+if TYPE_CHECKING:  # the notifier never imports the application at run time
+    from policywatch.config import Config
 
 
 @dataclass(frozen=True)
@@ -49,34 +32,32 @@ class NotifySettings:
     alert_reminder_hours: int = 24
 
     @classmethod
-    def from_config(cls, config: ConfigLike) -> NotifySettings:
-        smtp, notify = config["smtp"], config["notify"]
-        if not 0 <= notify["daily_hour"] <= 23:
-            raise SettingsError("notify.daily_hour", "an hour from 0 to 23", notify["daily_hour"])
-        templates = config.path("notify", "templates_dir") if notify["templates_dir"] else None
+    def from_config(cls, config: Config) -> NotifySettings:
+        """The notifier's part of the validated config, secrets read and paths made absolute."""
+        smtp, notify = config.smtp, config.notify
         return cls(
             mail=MailSettings(
-                sender=smtp["sender"],
-                reply_to=smtp["reply_to"],
-                operator_email=notify["operator_email"],
-                public_url=notify["public_url"],
-                signing_key=config.secret("notify", "signing_key_env"),
-                templates_dir=templates,
+                sender=smtp.sender,
+                reply_to=smtp.reply_to,
+                operator_email=notify.operator_email,
+                public_url=notify.public_url,
+                signing_key=config.secret(notify.signing_key_env),
+                templates_dir=config.path(notify.templates_dir) if notify.templates_dir else None,
             ),
-            outbox_dir=config.path("notify", "outbox_dir"),
-            smtp_host=smtp["host"],
-            smtp_port=smtp["port"],
-            smtp_security=smtp["security"],
-            smtp_username=smtp["username"],
-            smtp_password=config.secret("smtp", "password_env") if smtp["username"] else None,
-            smtp_timeout=smtp["timeout_seconds"],
-            smtp_ca_file=config.path("smtp", "ca_file") if smtp["ca_file"] else None,
-            max_messages_per_run=smtp["max_messages_per_run"],
-            timezone=config["schedule"]["timezone"],
-            daily_hour=notify["daily_hour"],
-            weekly_day=notify["weekly_day"],
-            alert_after_failures=notify["alert_after_failures"],
-            alert_reminder_hours=notify["alert_reminder_hours"],
+            outbox_dir=config.path(notify.outbox_dir),
+            smtp_host=smtp.host,
+            smtp_port=smtp.port,
+            smtp_security=smtp.security,
+            smtp_username=smtp.username,
+            smtp_password=config.secret(smtp.password_env) if smtp.username else None,
+            smtp_timeout=smtp.timeout_seconds,
+            smtp_ca_file=config.path(smtp.ca_file) if smtp.ca_file else None,
+            max_messages_per_run=smtp.max_messages_per_run,
+            timezone=config.schedule.timezone,
+            daily_hour=notify.daily_hour,
+            weekly_day=notify.weekly_day,
+            alert_after_failures=notify.alert_after_failures,
+            alert_reminder_hours=notify.alert_reminder_hours,
         )
 
     @property

@@ -11,10 +11,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from crawlers.logging_setup import configure_logging
+from crawlers.registry import SourceError
 from policywatch import __version__
 from policywatch.config import ConfigError, load_config
 from policywatch.context import AppContext, OperationalError
-from policywatch.logging_setup import configure_logging
 from storage.schema import SchemaOutdated
 
 # Each module defines register(subparsers) and sets `handler` on its parsers.
@@ -69,12 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"policywatch: config error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(config, args.verbose)
+    configure_logging(config.log_settings(), args.verbose)
     ctx = AppContext(config=config, json_output=args.json)
     try:
         code: int = args.handler(ctx, args)
         return code
-    except ConfigError as exc:
+    except (ConfigError, SourceError) as exc:  # SourceError: an unknown --source id
         print(f"policywatch: config error: {exc}", file=sys.stderr)
         return 2
     except SchemaOutdated as exc:

@@ -1,9 +1,18 @@
-"""The TOML configuration: where it is found, its schema, and validation.
+"""The TOML configuration: where it is found, its validation, and the typed Config it becomes.
 
 Order: ``--config PATH`` > ``$POLICYWATCH_CONFIG`` > ``./policywatch.toml`` > built-in
-defaults. The schema below is the single source of the README's configuration reference
-(``policywatch config reference`` prints it; a test keeps the README in step).
-Secrets never live in the file: only the *names* of environment variables do.
+defaults. Each section is a frozen dataclass whose fields are the schema of its keys
+(policywatch/config_sections.py; crawl, log and sources in crawlers/crawl_config.py, so the
+crawl child gets them without importing the application). The file is validated here, once,
+on load, bounds included; everything else reads attributes of the Config. The README's
+configuration reference is generated from the same fields (``policywatch config
+reference``; a test keeps the README in step). Secrets never live in the file: only the
+*names* of environment variables do.
+
+Field metadata: ``doc`` (required: the reference's line); ``min`` and ``max`` (bounds of a
+number); ``choices``; ``format`` ("url", "email", "cron" or "timezone") and ``item_format``
+(of each list item); ``optional`` (the empty string is allowed too); ``secret_env`` (the
+value names an environment variable holding a secret: masked when shown).
 """
 
 from __future__ import annotations
@@ -11,11 +20,22 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from crawlers.crawl_config import BUILT_IN_DEFAULTS, CrawlConfig, CrawlSettings, LogSettings, SourceOverride
+from crawlers.registry import SourceDefinition, SourceError, load_sources
+from policywatch.config_sections import (
+    DatabaseSettings,
+    NotificationSettings,
+    ScheduleSettings,
+    SmtpSettings,
+)
 
 ENV_CONFIG = "POLICYWATCH_CONFIG"
 DEFAULT_FILE = "policywatch.toml"
@@ -28,6 +48,105 @@ class ConfigError(Exception):
         self.origin, self.key, self.expected = origin, key, expected
         shown = "" if got is None else f", got {got!r}"
         super().__init__(f"{origin}: {key}: expected {expected}{shown}")
+
+
+# -- the effective configuration ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective configuration: defaults overlaid with the file, validated."""
+
+    origin: str = BUILT_IN_DEFAULTS  # the file it came from
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    notify: NotificationSettings = field(default_factory=NotificationSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    log: LogSettings = field(default_factory=LogSettings)
+    sources: Mapping[str, SourceOverride] = field(default_factory=dict)
+    base_dir: Path = field(default_factory=Path.cwd)
+
+    def secret(self, env_name: str) -> str | None:
+        """The secret in the environment variable a ``*_env`` setting names."""
+        return os.environ.get(env_name) if env_name else None
+
+    def path(self, value: str) -> Path:
+        """A path setting, relative to the working directory the command runs in."""
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    @property
+    def database_url(self) -> str:
+        url = self.database.url
+        password = self.secret(self.database.password_env)
+        if password:
+            from sqlalchemy.engine import make_url
+
+            url = make_url(url).set(password=password).render_as_string(hide_password=False)
+        return url
+
+    def log_settings(self) -> LogSettings:
+        """[log] with the file made absolute: this process and the crawl child log there."""
+        return replace(self.log, file=str(self.path(self.log.file))) if self.log.file else self.log
+
+    def crawl_config(self) -> CrawlConfig:
+        """What the crawlers read, ready to hand to the crawl child."""
+        return CrawlConfig(
+            origin=self.origin,
+            database_url=self.database_url,
+            crawl=self.crawl,
+            log=self.log_settings(),
+            sources=self.sources,
+        )
+
+
+# -- the schema, read from the sections' fields ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One config key: a section field's TOML type, default, doc line and constraints."""
+
+    type: type  # str, int, float, bool or list
+    default: Any
+    doc: str
+    rules: Mapping[str, Any]  # the field's metadata
+
+
+def _toml_type(hint: Any) -> type:
+    """The TOML type of a field's type hint: ``X | None`` is X, a tuple is a list."""
+    if typing.get_origin(hint) is types.UnionType:
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    return list if typing.get_origin(hint) is tuple else typing.cast(type, hint)
+
+
+def _schema_of(section: type) -> dict[str, Setting]:
+    hints = typing.get_type_hints(section)
+    return {
+        f.name: Setting(_toml_type(hints[f.name]), f.default, f.metadata["doc"], f.metadata)
+        for f in fields(section)
+    }
+
+
+def _source_schema() -> dict[str, Setting]:
+    """[sources.<id>]: a key's default is what a source has when nobody sets it."""
+    defaults = {f.name: f.default for f in fields(SourceDefinition) if f.default is not MISSING}
+    return {key: replace(s, default=defaults.get(key)) for key, s in _schema_of(SourceOverride).items()}
+
+
+def _sections() -> dict[str, type]:
+    """Each [section] and its dataclass: the settings-dataclass fields of Config, in order."""
+    hints = typing.get_type_hints(Config)
+    return {f.name: hints[f.name] for f in fields(Config) if is_dataclass(hints[f.name])}
+
+
+SECTIONS = _sections()
+SCHEMA: dict[str, dict[str, Setting]] = {name: _schema_of(section) for name, section in SECTIONS.items()}
+SOURCE_SCHEMA = _source_schema()
+
+
+# -- validation -------------------------------------------------------------------------
 
 
 def _check_cron(value: str) -> str | None:
@@ -47,19 +166,11 @@ def _check_url(value: str) -> str | None:
     return None
 
 
-def _check_optional_url(value: str) -> str | None:
-    return None if value == "" else _check_url(value)
-
-
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$|^[^@\s<>\"',;]+@localhost$")
 
 
 def _check_email(value: str) -> str | None:
     return None if EMAIL_RE.match(value) else "an email address like ops@example.org"
-
-
-def _check_optional_email(value: str) -> str | None:
-    return None if value == "" else _check_email(value)
 
 
 def _check_timezone(value: str) -> str | None:
@@ -78,242 +189,29 @@ def _check_env_name(value: str) -> str | None:
     return "the NAME of an environment variable (A-Z, 0-9, _), not the secret itself"
 
 
-def _one_of(*choices: str) -> Callable[[str], str | None]:
-    def check(value: str) -> str | None:
-        return None if value in choices else "one of " + ", ".join(choices)
-
-    return check
-
-
-def _at_least(minimum: float) -> Callable[[Any], str | None]:
-    def check(value: Any) -> str | None:
-        return None if value >= minimum else f"a number >= {minimum}"
-
-    return check
-
-
-@dataclass(frozen=True)
-class Setting:
-    type: type
-    default: Any
-    doc: str
-    check: Callable[[Any], str | None] | None = None
-    item_check: Callable[[Any], str | None] | None = None
-    secret_env: bool = False  # the value names an env var holding a secret
-
-
-DEFAULT_KEYWORDS = [
-    "落户", "户籍", "入户", "积分", "居住证", "新市民", "紧缺", "急需", "职业(工种)目录",
-    "工种目录", "人才引进", "技能人才", "分数线", "技能等级", "职业资格",
-]  # fmt: skip
-
-SCHEMA: dict[str, dict[str, Setting]] = {
-    "database": {
-        "url": Setting(
-            str,
-            "sqlite:///policywatch.db",
-            "SQLAlchemy URL; SQLite file in the working directory by default, or postgresql+psycopg://user@host/db.",
-        ),
-        "password_env": Setting(
-            str,
-            "",
-            "Environment variable holding the database password (inserted into the URL).",
-            _check_env_name,
-            secret_env=True,
-        ),
-    },
-    "crawl": {
-        "user_agent": Setting(
-            str, "policywatch/{version} (+{contact})", "User-Agent; {version} and {contact} are filled in."
-        ),
-        "contact": Setting(
-            str,
-            "https://github.com/policywatch/policywatch",
-            "Contact URL or mailto: shown to site operators in the User-Agent.",
-        ),
-        "download_delay": Setting(
-            float,
-            2.0,
-            "Seconds between requests to one host (AutoThrottle may add more); >= 1 recommended.",
-            _at_least(0),
-        ),
-        "concurrent_requests_per_domain": Setting(int, 1, "Open connections per host.", _at_least(1)),
-        "obey_robots_txt": Setting(bool, True, "Obey robots.txt."),
-        "max_download_bytes": Setting(
-            int,
-            20 * 1024 * 1024,
-            "Largest response or attachment downloaded; bigger ones are skipped and reported.",
-            _at_least(1024),
-        ),
-        "timeout_seconds": Setting(int, 30, "Per-request timeout.", _at_least(1)),
-        "retries": Setting(int, 3, "Retries on 5xx, timeouts and resets (with backoff).", _at_least(0)),
-        "retry_backoff_seconds": Setting(
-            float,
-            2.0,
-            "First retry waits this long, each further retry twice as long (capped at 60 s).",
-            _at_least(0),
-        ),
-        "list_pages": Setting(
-            int, 3, "List pages read per section: page 0 plus this many minus one.", _at_least(1)
-        ),
-        "recheck_days": Setting(
-            int,
-            7,
-            "Relevant documents already stored are refetched after this many days (pages are edited in place).",
-            _at_least(0),
-        ),
-        "start_jitter_seconds": Setting(
-            float,
-            0.0,
-            "Random delay before each source's crawl starts (the daemon sets its own).",
-            _at_least(0),
-        ),
-        "keywords": Setting(
-            list,
-            DEFAULT_KEYWORDS,
-            "An announcement is relevant (details and attachments fetched) when its title or body contains one of these.",
-        ),
-    },
-    "smtp": {
-        "host": Setting(str, "", "SMTP server; empty means write .eml files to notify.outbox_dir instead."),
-        "port": Setting(int, 587, "SMTP port.", _at_least(1)),
-        "security": Setting(
-            str, "starttls", "starttls, tls (implicit) or none.", _one_of("starttls", "tls", "none")
-        ),
-        "ca_file": Setting(
-            str,
-            "",
-            "PEM file of CA certificates trusted for the SMTP server's TLS certificate (a private CA); "
-            "empty: the system trust store.",
-        ),
-        "username": Setting(str, "", "SMTP user name (empty: no login)."),
-        "password_env": Setting(
-            str,
-            "POLICYWATCH_SMTP_PASSWORD",
-            "Environment variable holding the SMTP password.",
-            _check_env_name,
-            secret_env=True,
-        ),
-        "sender": Setting(str, "policywatch@localhost", "From address.", _check_email),
-        "reply_to": Setting(str, "", "Reply-To address (optional).", _check_optional_email),
-        "max_messages_per_run": Setting(
-            int, 200, "Rate limit: messages sent per run; the rest wait for the next run.", _at_least(1)
-        ),
-        "timeout_seconds": Setting(int, 30, "SMTP connection timeout.", _at_least(1)),
-    },
-    "notify": {
-        "outbox_dir": Setting(str, "outbox", "Folder for .eml files when no SMTP host is set."),
-        "operator_email": Setting(
-            str,
-            "",
-            "Where operator alerts go (blocked sources, suspect versions); also the List-Unsubscribe mailto.",
-            _check_optional_email,
-        ),
-        "public_url": Setting(
-            str,
-            "",
-            "Public https URL of the unsubscribe endpoint (policywatch unsubscribe-server behind a TLS "
-            "reverse proxy); enables one-click unsubscribe links.",
-            _check_optional_url,
-        ),
-        "signing_key_env": Setting(
-            str,
-            "POLICYWATCH_SIGNING_KEY",
-            "Environment variable holding the key that signs unsubscribe tokens.",
-            _check_env_name,
-            secret_env=True,
-        ),
-        "templates_dir": Setting(str, "", "Folder whose templates override the built-in digest templates."),
-        "daily_hour": Setting(int, 8, "Hour (in schedule.timezone) when daily digests go out.", _at_least(0)),
-        "weekly_day": Setting(
-            str, "mon", "Day weekly digests go out.", _one_of("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-        ),
-        "alert_after_failures": Setting(
-            int, 3, "Consecutive failed crawls of a source before the operator is alerted.", _at_least(1)
-        ),
-        "alert_reminder_hours": Setting(
-            int, 24, "Reminder interval while an alert is unresolved.", _at_least(1)
-        ),
-    },
-    "schedule": {
-        "timezone": Setting(str, "Asia/Shanghai", "Timezone of every cron expression.", _check_timezone),
-        "crawl": Setting(
-            str,
-            "0 7,13,19 * * *",
-            "When every source is crawled (cron; 6 fields = seconds first, e.g. for tests).",
-            _check_cron,
-        ),
-        "notify": Setting(str, "*/15 * * * *", "When the daemon sends due digests (cron).", _check_cron),
-        "misfire_grace_seconds": Setting(
-            int, 3600, "A run missed by less than this still runs late.", _at_least(1)
-        ),
-        "jitter_seconds": Setting(
-            int, 120, "Random delay added to each source's scheduled crawl.", _at_least(0)
-        ),
-        "shutdown_grace_seconds": Setting(
-            int, 60, "On SIGTERM, how long a running crawl may finish before it is cancelled.", _at_least(0)
-        ),
-        "lease_seconds": Setting(
-            int,
-            60,
-            "One daemon per database: its lock lapses this long after the holder's last heartbeat.",
-            _at_least(3),
-        ),
-    },
-    "log": {
-        "level": Setting(
-            str, "INFO", "DEBUG, INFO, WARNING or ERROR.", _one_of("DEBUG", "INFO", "WARNING", "ERROR")
-        ),
-        "file": Setting(str, "", "Also log to this file, rotated (empty: stderr only)."),
-        "max_bytes": Setting(int, 10 * 1024 * 1024, "Rotate the log file at this size.", _at_least(1024)),
-        "backups": Setting(int, 5, "Rotated log files kept.", _at_least(0)),
-    },
+FORMATS: dict[str, Callable[[str], str | None]] = {
+    "url": _check_url,
+    "email": _check_email,
+    "cron": _check_cron,
+    "timezone": _check_timezone,
 }
 
-SOURCE_SCHEMA: dict[str, Setting] = {
-    "start_urls": Setting(list, None, "List-page URLs; replaces the registry's (allowed domains follow their hosts).", item_check=_check_url),
-    "allowed_domains": Setting(list, None, "Hosts the spider may fetch from (default: the start URLs' hosts)."),
-    "enabled": Setting(bool, True, "false disables the source."),
-    "name": Setting(str, None, "Chinese name (required for a new source)."),
-    "authority": Setting(str, None, "hrss (人社), psb (公安) or gov (政府) (required for a new source).", _one_of("hrss", "psb", "gov")),
-    "region": Setting(str, None, "fujian, fuzhou, xiamen, quanzhou or another prefecture id (required for a new source)."),
-    "family": Setting(str, None, "Spider family that reads it, e.g. trs (required for a new source)."),
-    "schedule": Setting(str, None, "Cron expression overriding schedule.crawl for this source.", _check_cron),
-    "list_pages": Setting(int, None, "Overrides crawl.list_pages for this source.", _at_least(1)),
-}  # fmt: skip
 
-
-@dataclass
-class Config:
-    """The effective configuration: defaults overlaid with the file."""
-
-    origin: str  # the file it came from, or "built-in defaults"
-    values: dict[str, dict[str, Any]]
-    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
-    base_dir: Path = field(default_factory=Path.cwd)
-
-    def __getitem__(self, section: str) -> dict[str, Any]:
-        return self.values[section]
-
-    def secret(self, section: str, key: str) -> str | None:
-        """Read a secret from the environment variable the config names."""
-        name = self.values[section][key]
-        return os.environ.get(name) if name else None
-
-    def path(self, section: str, key: str) -> Path:
-        """A path setting, relative to the working directory the command runs in."""
-        value = Path(self.values[section][key]).expanduser()
-        return value if value.is_absolute() else self.base_dir / value
-
-    @property
-    def database_url(self) -> str:
-        url: str = self.values["database"]["url"]
-        password = self.secret("database", "password_env")
-        if password:
-            from sqlalchemy.engine import make_url
-
-            url = make_url(url).set(password=password).render_as_string(hide_password=False)
-        return url
+def _problem(rules: Mapping[str, Any], value: Any) -> str | None:
+    """What a value of the right type is expected to be instead, or None when it is fine."""
+    if rules.get("secret_env"):
+        return _check_env_name(value)
+    if rules.get("optional") and value == "":
+        return None
+    if "choices" in rules and value not in rules["choices"]:
+        return "one of " + ", ".join(rules["choices"])
+    if "max" in rules and not rules["min"] <= value <= rules["max"]:
+        return f"a number from {rules['min']} to {rules['max']}"
+    if "min" in rules and value < rules["min"]:
+        return f"a number >= {rules['min']}"
+    if "format" in rules:
+        return FORMATS[rules["format"]](value)
+    return None
 
 
 def _type_name(t: type) -> str:
@@ -332,18 +230,46 @@ def _validate(origin: str, key: str, setting: Setting, value: Any) -> Any:
         for i, item in enumerate(value):
             if not isinstance(item, str):
                 raise ConfigError(origin, f"{key}[{i}]", "a string", item)
-            if setting.item_check and (problem := setting.item_check(item)):
+            item_format = setting.rules.get("item_format")
+            if item_format and (problem := FORMATS[item_format](item)):
                 raise ConfigError(origin, f"{key}[{i}]", problem, item)
-    if setting.check and (problem := setting.check(value)):
+        return tuple(value)
+    if problem := _problem(setting.rules, value):
         raise ConfigError(origin, key, problem, value)
     return value
 
 
-def defaults() -> dict[str, dict[str, Any]]:
-    return {
-        s: {k: (list(v.default) if isinstance(v.default, list) else v.default) for k, v in keys.items()}
-        for s, keys in SCHEMA.items()
-    }
+def _validate_table(
+    origin: str, prefix: str, schema: dict[str, Setting], table: dict[str, Any]
+) -> dict[str, Any]:
+    checked = {}
+    for key, value in table.items():
+        dotted = f"{prefix}.{key}"
+        if key not in schema:
+            raise ConfigError(origin, dotted, "one of " + ", ".join(schema))
+        checked[key] = _validate(origin, dotted, schema[key], value)
+    return checked
+
+
+def _parse_sources(origin: str, content: Any) -> dict[str, SourceOverride]:
+    if not isinstance(content, dict):
+        raise ConfigError(origin, "sources", "tables like [sources.xiamen-hrss]")
+    sources = {}
+    for source_id, overrides in content.items():
+        if not isinstance(overrides, dict):
+            raise ConfigError(origin, f"sources.{source_id}", "a table of settings")
+        sources[source_id] = SourceOverride(
+            **_validate_table(origin, f"sources.{source_id}", SOURCE_SCHEMA, overrides)
+        )
+    return sources
+
+
+def _check_sources(config: Config) -> None:
+    """New sources need every field, families and authorities must exist: the registry decides."""
+    try:
+        load_sources(config.crawl_config(), include_disabled=True)
+    except SourceError as exc:
+        raise ConfigError(exc.origin, exc.key, exc.expected, exc.got) from None
 
 
 def parse_config(text: str, origin: str) -> Config:
@@ -352,33 +278,20 @@ def parse_config(text: str, origin: str) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(origin, "(file)", f"valid TOML ({exc})") from None
-    values = defaults()
-    sources: dict[str, dict[str, Any]] = {}
+    sections: dict[str, Any] = {}
+    sources: dict[str, SourceOverride] = {}
     for section, content in raw.items():
         if section == "sources":
-            if not isinstance(content, dict):
-                raise ConfigError(origin, "sources", "tables like [sources.xiamen-hrss]")
-            for source_id, overrides in content.items():
-                if not isinstance(overrides, dict):
-                    raise ConfigError(origin, f"sources.{source_id}", "a table of settings")
-                checked: dict[str, Any] = {}
-                for key, value in overrides.items():
-                    dotted = f"sources.{source_id}.{key}"
-                    if key not in SOURCE_SCHEMA:
-                        raise ConfigError(origin, dotted, "one of " + ", ".join(SOURCE_SCHEMA))
-                    checked[key] = _validate(origin, dotted, SOURCE_SCHEMA[key], value)
-                sources[source_id] = checked
+            sources = _parse_sources(origin, content)
             continue
         if section not in SCHEMA:
             raise ConfigError(origin, section, "a section among " + ", ".join([*SCHEMA, "sources"]))
         if not isinstance(content, dict):
             raise ConfigError(origin, section, f"a [{section}] table")
-        for key, value in content.items():
-            dotted = f"{section}.{key}"
-            if key not in SCHEMA[section]:
-                raise ConfigError(origin, dotted, "one of " + ", ".join(SCHEMA[section]))
-            values[section][key] = _validate(origin, dotted, SCHEMA[section][key], value)
-    return Config(origin=origin, values=values, sources=sources)
+        sections[section] = SECTIONS[section](**_validate_table(origin, section, SCHEMA[section], content))
+    config = Config(origin=origin, sources=sources, **sections)
+    _check_sources(config)
+    return config
 
 
 def find_config_file(explicit: str | None) -> Path | None:
@@ -395,7 +308,7 @@ def load_config(explicit: str | None = None) -> Config:
     """The effective config; an explicit or $POLICYWATCH_CONFIG path must exist."""
     path = find_config_file(explicit)
     if path is None:
-        return Config(origin="built-in defaults", values=defaults())
+        return Config()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -405,24 +318,35 @@ def load_config(explicit: str | None = None) -> Config:
     return parse_config(text, str(path))
 
 
+# -- showing it -------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
 def masked_view(config: Config) -> dict[str, Any]:
     """The effective config for display: secrets show only whether their variable is set."""
     from storage.database import safe_url
 
     shown: dict[str, Any] = {}
-    for section, keys in config.values.items():
+    for section, schema in SCHEMA.items():
+        values = getattr(config, section)
         shown[section] = {}
-        for key, value in keys.items():
-            setting = SCHEMA[section][key]
-            if setting.secret_env and value:
+        for key, setting in schema.items():
+            value = getattr(values, key)
+            if setting.rules.get("secret_env") and value:
                 state = "set" if os.environ.get(value) else "not set"
                 shown[section][key] = f"{value} ({state})"
             elif section == "database" and key == "url":
                 shown[section][key] = safe_url(value)
             else:
-                shown[section][key] = value
+                shown[section][key] = _plain(value)
     if config.sources:
-        shown["sources"] = config.sources
+        shown["sources"] = {
+            source_id: {key: _plain(value) for key, value in override.given().items()}
+            for source_id, override in config.sources.items()
+        }
     return shown
 
 
@@ -431,7 +355,7 @@ def reference_markdown() -> str:
     lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
 
     def fmt(v: Any) -> str:
-        if isinstance(v, list):
+        if isinstance(v, tuple):
             return "`[" + ", ".join(f'"{x}"' for x in v[:4]) + (", …" if len(v) > 4 else "") + "]`"
         if isinstance(v, bool):
             return f"`{str(v).lower()}`"

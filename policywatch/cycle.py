@@ -103,15 +103,15 @@ class Step:
 
 def crawl(ctx: AppContext, source_ids: list[str] | None) -> list[SourceHealth]:
     """Crawl the given (or all enabled) sources in a child process (see the module docstring
-    for why); an unknown id raises ConfigError."""
+    for why); an unknown id raises SourceError."""
     from crawlers.registry import select_sources
     from crawlers.runner import crawl_sources
 
-    ids = [s.id for s in select_sources(ctx.config, source_ids)]
+    config = ctx.config.crawl_config()
+    ids = [s.id for s in select_sources(config, source_ids)]
     ctx.database()  # create or check the schema once, before the child process uses it
-    config_path = None if ctx.config.origin == "built-in defaults" else ctx.config.origin
     log.info("crawling %d sources: %s", len(ids), ", ".join(ids))
-    return crawl_sources(config_path, ids, cwd=ctx.config.base_dir, processes=ctx.crawl_processes)
+    return crawl_sources(config, ids, cwd=ctx.config.base_dir, processes=ctx.crawl_processes)
 
 
 def process(ctx: AppContext) -> str:

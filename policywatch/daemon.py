@@ -66,18 +66,18 @@ class JobSpec:
 
 def job_specs(ctx: AppContext) -> list[JobSpec]:
     """One crawl job per enabled source (its own cron or the global one), plus notify."""
-    schedule = ctx.config["schedule"]
+    schedule = ctx.config.schedule
     specs = [
-        JobSpec(CRAWL_PREFIX + s.id, s.schedule or schedule["crawl"], (s.id,), schedule["jitter_seconds"])
-        for s in load_sources(ctx.config)
+        JobSpec(CRAWL_PREFIX + s.id, s.schedule or schedule.crawl, (s.id,), schedule.jitter_seconds)
+        for s in load_sources(ctx.config.crawl_config())
     ]
-    specs.append(JobSpec(NOTIFY_JOB, schedule["notify"], ()))
+    specs.append(JobSpec(NOTIFY_JOB, schedule.notify, ()))
     return specs
 
 
 def catch_up_jobs(ctx: AppContext, specs: list[JobSpec], now: dt.datetime) -> set[str]:
     """Jobs with a slot since their last completed run (or none ever): run once at start."""
-    tz = ctx.config["schedule"]["timezone"]
+    tz = ctx.config.schedule.timezone
     due = set()
     with session_scope(ctx.database()) as session:
         for spec in specs:
@@ -90,8 +90,8 @@ def catch_up_jobs(ctx: AppContext, specs: list[JobSpec], now: dt.datetime) -> se
 class Daemon:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.schedule = ctx.config["schedule"]
-        self.tz = ZoneInfo(self.schedule["timezone"])
+        self.schedule = ctx.config.schedule
+        self.tz = ZoneInfo(self.schedule.timezone)
         self.stop = threading.Event()
         self.pipeline_lock = threading.Lock()
         self._running = 0
@@ -103,7 +103,7 @@ class Daemon:
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
-                "misfire_grace_time": self.schedule["misfire_grace_seconds"],
+                "misfire_grace_time": self.schedule.misfire_grace_seconds,
             },
         )
 
@@ -167,7 +167,7 @@ class Daemon:
             log.info(
                 "stopping%s: no new jobs; running ones get %ss",
                 f" ({reason})" if reason else "",
-                self.schedule["shutdown_grace_seconds"],
+                self.schedule.shutdown_grace_seconds,
             )
         self.stop.set()
 
@@ -195,7 +195,7 @@ class Daemon:
         Returns whether every job thread ended (else the process must exit without them).
         """
         self.scheduler.pause()
-        grace = float(self.schedule["shutdown_grace_seconds"])
+        grace = float(self.schedule.shutdown_grace_seconds)
         clean = self._wait_idle(grace)
         if not clean:
             n = self.ctx.crawl_processes.terminate(wait_seconds=max(1.0, min(10.0, grace / 2)))
@@ -227,9 +227,7 @@ class Daemon:
         if logging.getLogger().level > logging.DEBUG:  # its per-run INFO lines repeat ours
             logging.getLogger("apscheduler").setLevel(logging.WARNING)
         sessions = self.ctx.database()
-        lease = Lease(
-            sessions, self.schedule["lease_seconds"], on_lost=lambda: self.request_stop("lock lost")
-        )
+        lease = Lease(sessions, self.schedule.lease_seconds, on_lost=lambda: self.request_stop("lock lost"))
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         if not self._acquire(lease, standby):

@@ -10,6 +10,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# A SQLite file in the working directory: what runs when nothing else is configured.
+DEFAULT_URL = "sqlite:///policywatch.db"
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the pragmas policywatch relies on."""

@@ -10,7 +10,7 @@ def test_defaults_work_with_no_file(workdir: Path) -> None:
     config = load_config()
     assert config.origin == "built-in defaults"
     assert config.database_url == "sqlite:///policywatch.db"
-    assert config["schedule"]["timezone"] == "Asia/Shanghai"
+    assert config.schedule.timezone == "Asia/Shanghai"
 
 
 def test_precedence_explicit_then_env_then_local(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -19,10 +19,10 @@ def test_precedence_explicit_then_env_then_local(workdir: Path, monkeypatch: pyt
     env_file.write_text('[log]\nlevel = "ERROR"\n', encoding="utf-8")
     explicit = workdir / "explicit.toml"
     explicit.write_text('[log]\nlevel = "WARNING"\n', encoding="utf-8")
-    assert load_config()["log"]["level"] == "DEBUG"
+    assert load_config().log.level == "DEBUG"
     monkeypatch.setenv("POLICYWATCH_CONFIG", str(env_file))
-    assert load_config()["log"]["level"] == "ERROR"
-    assert load_config(str(explicit))["log"]["level"] == "WARNING"
+    assert load_config().log.level == "ERROR"
+    assert load_config(str(explicit)).log.level == "WARNING"
 
 
 @pytest.mark.parametrize(
@@ -83,6 +83,25 @@ def test_cli_bad_config_exits_2_naming_key(workdir: Path) -> None:
     assert result.code == 2
     assert "notify.daily_hour" in result.stderr and "expected an integer" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("action", ["show", "check"])
+def test_cli_rejects_an_impossible_daily_hour_on_load(workdir: Path, action: str) -> None:
+    (workdir / "policywatch.toml").write_text("[notify]\ndaily_hour = 30\n", encoding="utf-8")
+    result = run_cli("config", action, cwd=workdir)
+    assert result.code == 2
+    assert result.stderr.startswith("policywatch: config error: ")
+    assert result.stderr.endswith(
+        "policywatch.toml: notify.daily_hour: expected a number from 0 to 23, got 30\n"
+    )
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+def test_cli_config_check_accepts_a_valid_file(workdir: Path) -> None:
+    (workdir / "policywatch.toml").write_text("[notify]\ndaily_hour = 23\n", encoding="utf-8")
+    result = run_cli("config", "check", cwd=workdir)
+    assert result.code == 0, result.stderr
+    assert result.stdout.endswith("policywatch.toml: valid\n")
 
 
 def test_cli_missing_explicit_config_exits_2(workdir: Path) -> None:

@@ -23,6 +23,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from crawlers.crawl_config import CrawlConfig
 from crawlers.health import HealthTracker, SourceHealth, printable
 from crawlers.items import AttachmentItem, ListEntriesItem, ListRow, NotModifiedItem, PageItem
 from crawlers.middlewares import OffsiteRedirect, on_domains
@@ -33,7 +34,6 @@ from parsers.blocking import detect_block, is_near_empty
 from parsers.decoding import decode_html
 from parsers.sniff import sniff_format
 from parsers.trs_page import DetailPage, ListEntry, extract_detail_page, extract_list_page
-from policywatch.config import Config, load_config
 from storage.documents import KnownDocument
 from storage.models import utcnow
 
@@ -41,7 +41,7 @@ log = logging.getLogger("crawlers")
 
 # Answered by the callbacks, not dropped by HttpErrorMiddleware; 3xx other than 304 still redirect.
 HANDLED_STATUSES = [304, *range(400, 600)]
-CONFIG_SETTING = "POLICYWATCH_CONFIG_PATH"
+CRAWL_CONFIG_SETTING = "POLICYWATCH_CRAWL_CONFIG"  # the CrawlConfig crawlers.run passes down
 FORMAT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -55,8 +55,10 @@ FORMAT_TYPES = {
 }
 
 
-def _config_from(settings: BaseSettings) -> Config:
-    return load_config(settings.get(CONFIG_SETTING) or None)
+def _config_from(settings: BaseSettings) -> CrawlConfig:
+    """The config crawlers.run passed down; under ``scrapy crawl``, the handed-over or built-in one."""
+    config: CrawlConfig | None = settings.get(CRAWL_CONFIG_SETTING)
+    return config or CrawlConfig.from_environment()
 
 
 def _norm(text: str) -> str:
@@ -84,14 +86,14 @@ class TrsSpider(scrapy.Spider):
         spider.configure(config, sources[spider.name])
         return spider
 
-    def configure(self, config: Config, source: SourceDefinition) -> None:
-        crawl = config["crawl"]
+    def configure(self, config: CrawlConfig, source: SourceDefinition) -> None:
+        crawl = config.crawl
         self.source = source
         self.allowed_domains = list(source.allowed_domains)
-        self.list_pages = source.list_pages or int(crawl["list_pages"])
-        self.recheck_after = dt.timedelta(days=int(crawl["recheck_days"]))
-        self.jitter = float(crawl["start_jitter_seconds"])
-        self.keywords = [_norm(k) for k in crawl["keywords"]]
+        self.list_pages = source.list_pages or crawl.list_pages
+        self.recheck_after = dt.timedelta(days=crawl.recheck_days)
+        self.jitter = crawl.start_jitter_seconds
+        self.keywords = [_norm(k) for k in crawl.keywords]
         self.tracker = HealthTracker(source.id)
         self.store = CrawlStore(config.database_url)
         self.store.register(source)

@@ -1,4 +1,6 @@
-"""`policywatch config show|reference`: the effective config (secrets masked) and its schema."""
+"""`policywatch config show|check|reference`: the effective config (secrets masked), its
+validation, and its schema. Every command validates the config on load; `check` does only that.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     config_sub = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     show = config_sub.add_parser("show", help="print the effective config, secrets masked")
     show.set_defaults(handler=show_config)
+    check = config_sub.add_parser("check", help="validate the config: exit 2 naming the first bad key")
+    check.set_defaults(handler=check_config)
     ref = config_sub.add_parser("reference", help="print the configuration reference (markdown)")
     ref.set_defaults(handler=print_reference)
 
@@ -44,6 +48,15 @@ def show_config(ctx: AppContext, args: argparse.Namespace) -> int:
         print(f"\n[{section}]")
         for key, value in keys.items():
             print(f"{key} = {_toml_value(value)}")
+    return 0
+
+
+def check_config(ctx: AppContext, args: argparse.Namespace) -> int:
+    """Reached only when loading found nothing wrong."""
+    if ctx.json_output:
+        print(json.dumps({"origin": ctx.config.origin, "valid": True}, ensure_ascii=False))
+    else:
+        print(f"{ctx.config.origin}: valid")
     return 0
 
 

@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
-    zone = ZoneInfo(ctx.config["schedule"]["timezone"])
+    zone = ZoneInfo(ctx.config.schedule.timezone)
     now = dt.datetime.now(zone)
     since = (
         dt.datetime.combine(args.since, dt.time(), zone)

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def show_health(ctx: AppContext, args: argparse.Namespace) -> int:
-    sources = load_sources(ctx.config)
+    sources = load_sources(ctx.config.crawl_config())
     with session_scope(ctx.database()) as session:
         runs = last_crawl_runs(session)
         suspects = [

@@ -11,8 +11,7 @@ import argparse
 import json
 
 from notifier.delivery import NotifyResult, run_notify
-from notifier.settings import NotifySettings, SettingsError
-from policywatch.config import ConfigError
+from notifier.settings import NotifySettings
 from policywatch.context import AppContext
 
 
@@ -46,11 +45,7 @@ def summary_line(result: NotifyResult) -> str:
 
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
-    try:
-        settings = NotifySettings.from_config(ctx.config)
-    except SettingsError as exc:
-        raise ConfigError(ctx.config.origin, exc.key, exc.expected, exc.got) from None
-    result = run_notify(ctx.database(), settings, flush=args.flush)
+    result = run_notify(ctx.database(), NotifySettings.from_config(ctx.config), flush=args.flush)
     if ctx.json_output:
         print(
             json.dumps(

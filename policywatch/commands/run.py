@@ -35,8 +35,8 @@ def _selected(ctx: AppContext, args: argparse.Namespace, specs: list[JobSpec]) -
     if args.source:
         from crawlers.registry import select_sources
 
-        wanted = {s.id for s in select_sources(ctx.config, args.source)}  # unknown id: exit 2
-        return [JobSpec("crawl:" + sid, ctx.config["schedule"]["crawl"], (sid,)) for sid in sorted(wanted)]
+        wanted = {s.id for s in select_sources(ctx.config.crawl_config(), args.source)}  # unknown id: exit 2
+        return [JobSpec("crawl:" + sid, ctx.config.schedule.crawl, (sid,)) for sid in sorted(wanted)]
     if args.all:
         return crawl_specs
     due = catch_up_jobs(ctx, crawl_specs, utcnow())
@@ -51,7 +51,7 @@ def _source_status(report: CycleReport, source_id: str) -> str:
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
     sessions = ctx.database()
-    with Lease(sessions, ctx.config["schedule"]["lease_seconds"]):
+    with Lease(sessions, ctx.config.schedule.lease_seconds):
         specs = _selected(ctx, args, job_specs(ctx))
         source_ids = [sid for s in specs for sid in s.source_ids]
         with session_scope(sessions) as session:

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
-    sources = load_sources(ctx.config, include_disabled=True)
+    sources = load_sources(ctx.config.crawl_config(), include_disabled=True)
     with session_scope(ctx.database()) as session:
         runs = last_crawl_runs(session)
         held = held_versions_by_source(session)

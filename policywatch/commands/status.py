@@ -39,11 +39,11 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 def _smtp(ctx: AppContext) -> str:
-    smtp = ctx.config["smtp"]
-    if not smtp["host"]:
-        return f"none: digests are written as .eml files to {ctx.config.path('notify', 'outbox_dir')}"
-    user = f" as {smtp['username']}" if smtp["username"] else ""
-    return f"{smtp['host']}:{smtp['port']} ({smtp['security']}){user}"
+    smtp = ctx.config.smtp
+    if not smtp.host:
+        return f"none: digests are written as .eml files to {ctx.config.path(ctx.config.notify.outbox_dir)}"
+    user = f" as {smtp.username}" if smtp.username else ""
+    return f"{smtp.host}:{smtp.port} ({smtp.security}){user}"
 
 
 def connection_info(ctx: AppContext) -> dict[str, str]:
@@ -53,8 +53,8 @@ def connection_info(ctx: AppContext) -> dict[str, str]:
 
 def collect(ctx: AppContext) -> dict[str, Any]:
     now = utcnow()
-    schedule = ctx.config["schedule"]
-    lease = float(schedule["lease_seconds"])
+    schedule = ctx.config.schedule
+    lease = float(schedule.lease_seconds)
     with session_scope(ctx.database()) as session:
         runs, completed = latest_runs(session), latest_completed(session)
         crawls = last_crawl_runs(session)
@@ -70,11 +70,11 @@ def collect(ctx: AppContext) -> dict[str, Any]:
                 "last_run": _iso(last.started_at) if last else None,
                 "last_status": last.status if last else "never run",
                 "last_completed": _iso(done.finished_at) if done else None,
-                "next_run": _iso(next_fire(spec.cron, schedule["timezone"], now)),
+                "next_run": _iso(next_fire(spec.cron, schedule.timezone, now)),
             }
         )
     sources = []
-    for src in load_sources(ctx.config):
+    for src in load_sources(ctx.config.crawl_config()):
         crawl = crawls.get(src.id)
         sources.append(
             {
@@ -97,7 +97,7 @@ def collect(ctx: AppContext) -> dict[str, Any]:
         }
     return {
         **connection_info(ctx),
-        "timezone": schedule["timezone"],
+        "timezone": schedule.timezone,
         "daemon_lock": holder,
         "jobs": jobs,
         "sources": sources,

@@ -14,7 +14,7 @@ import signal
 import threading
 from urllib.parse import urlsplit
 
-from notifier.settings import NotifySettings, SettingsError
+from notifier.settings import NotifySettings
 from notifier.unsubscribe_server import UnsubscribeServer, UnsubscribeService, public_path
 from policywatch.config import ConfigError
 from policywatch.context import AppContext, OperationalError
@@ -50,16 +50,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _service(ctx: AppContext) -> tuple[UnsubscribeService, str]:
-    try:
-        mail = NotifySettings.from_config(ctx.config).mail
-    except SettingsError as exc:
-        raise ConfigError(ctx.config.origin, exc.key, exc.expected, exc.got) from None
+    mail = NotifySettings.from_config(ctx.config).mail
     if not mail.public_url:
         raise ConfigError(
             ctx.config.origin, "notify.public_url", "the public https URL this server is reached at", ""
         )
     if not mail.signing_key:
-        name = ctx.config["notify"]["signing_key_env"] or "(none)"
+        name = ctx.config.notify.signing_key_env or "(none)"
         raise ConfigError(
             ctx.config.origin,
             "notify.signing_key_env",

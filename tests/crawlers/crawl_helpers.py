@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawlers.health import SourceHealth
 from crawlers.runner import crawl_sources
+from policywatch.config import load_config
 from policywatch.site_server import SiteServer
 from storage.models import Blob, CrawlRun, Document, DocumentVersion
 
@@ -53,7 +54,8 @@ def write_crawl_config(path: Path, database_url: str, sources: str, **crawl: obj
 
 
 def crawl(config: Path, *ids: str) -> dict[str, SourceHealth]:
-    return {h.source_id: h for h in crawl_sources(str(config), list(ids), timeout=120)}
+    crawl_config = load_config(str(config)).crawl_config()
+    return {h.source_id: h for h in crawl_sources(crawl_config, list(ids), timeout=120)}
 
 
 @dataclass

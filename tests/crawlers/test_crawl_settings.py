@@ -8,7 +8,8 @@ from policywatch.config import parse_config
 
 
 def test_polite_defaults() -> None:
-    settings = settings_from_config(parse_config('[crawl]\ncontact = "mailto:ops@example.org"\n', "test"))
+    config = parse_config('[crawl]\ncontact = "mailto:ops@example.org"\n', "test")
+    settings = settings_from_config(config.crawl_config())
     assert "mailto:ops@example.org" in settings["USER_AGENT"]
     assert settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 1
     assert settings["DOWNLOAD_DELAY"] >= 1 and settings["AUTOTHROTTLE_ENABLED"]
@@ -19,7 +20,7 @@ def test_polite_defaults() -> None:
 
 def test_test_settings_turn_throttling_off() -> None:
     config = parse_config("[crawl]\ndownload_delay = 0\nobey_robots_txt = false\nretries = 0\n", "test")
-    settings = settings_from_config(config)
+    settings = settings_from_config(config.crawl_config())
     assert settings["DOWNLOAD_DELAY"] == 0 and not settings["AUTOTHROTTLE_ENABLED"]
     assert settings["ROBOTSTXT_OBEY"] is False and settings["RETRY_TIMES"] == 0
 

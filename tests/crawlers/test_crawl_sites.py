@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from crawlers.crawl_config import ENV_VAR
+from policywatch.config import load_config
 from tests.crawlers.crawl_helpers import (
     GOV,
     GOV_LIST,
@@ -122,7 +124,7 @@ def test_scrapy_list_and_scrapy_crawl(site_factory, database_url, sessions, tmp_
     config = write_crawl_config(
         tmp_path / "policywatch.toml", database_url, source_toml("t-scrapy", [gov.url(GOV_LIST)])
     )
-    env = {**os.environ, "POLICYWATCH_CONFIG": str(config)}
+    env = {**os.environ, ENV_VAR: load_config(str(config)).crawl_config().to_json()}
     scrapy = str(Path(sys.executable).with_name("scrapy"))
     listed = subprocess.run([scrapy, "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert listed.returncode == 0, listed.stderr

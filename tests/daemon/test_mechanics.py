@@ -47,7 +47,7 @@ def test_five_and_six_field_cron_and_crontab_weekdays() -> None:
 
 def test_config_accepts_six_fields_and_rejects_nonsense() -> None:
     cfg = parse_config('[schedule]\ncrawl = "*/5 * * * * *"\n', "t.toml")
-    assert cfg["schedule"]["crawl"] == "*/5 * * * * *"
+    assert cfg.schedule.crawl == "*/5 * * * * *"
     with pytest.raises(ConfigError, match="schedule.crawl"):
         parse_config('[schedule]\ncrawl = "every day"\n', "t.toml")
 

@@ -1,18 +1,24 @@
-"""One line per event to stderr (and optionally a rotated file); never secrets."""
+"""One line per event to stderr (and optionally a rotated file); never secrets.
+
+Here rather than in policywatch/ because the crawl child, which imports nothing from the
+application, logs to the same places as the command that started it.
+"""
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
 import sys
+from pathlib import Path
 
-from policywatch.config import Config
+from crawlers.crawl_config import LogSettings
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def configure_logging(config: Config, verbosity: int = 0) -> None:
-    level_name = config["log"]["level"]
+def configure_logging(log: LogSettings, verbosity: int = 0) -> None:
+    """Log as [log] says (``log.file`` as given: policywatch makes it absolute); -v raises the level."""
+    level_name = log.level
     if verbosity == 1:
         level_name = "INFO" if level_name in ("WARNING", "ERROR") else "DEBUG"
     elif verbosity >= 2:
@@ -22,15 +28,12 @@ def configure_logging(config: Config, verbosity: int = 0) -> None:
         if getattr(handler, "_policywatch", False):
             root.removeHandler(handler)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    if config["log"]["file"]:
-        path = config.path("log", "file")
+    if log.file:
+        path = Path(log.file)
         path.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(
             logging.handlers.RotatingFileHandler(
-                path,
-                maxBytes=config["log"]["max_bytes"],
-                backupCount=config["log"]["backups"],
-                encoding="utf-8",
+                path, maxBytes=log.max_bytes, backupCount=log.backups, encoding="utf-8"
             )
         )
     for handler in handlers:
