@@ -10,5 +10,5 @@ Public modules:
 - notifier.delivery: run_notify (SMTP or .eml outbox, exactly-once bookkeeping, retries).
 - notifier.alerts: operator alerts; notifier.unsubscribe: signed tokens, List-Unsubscribe.
 - notifier.unsubscribe_server: the one-click unsubscribe HTTP endpoint (RFC 8058).
-- notifier.settings: NotifySettings.from_config(config).
+- notifier.settings: NotifySettings (built by policywatch.config.Config.notify_settings()).
 """

@@ -68,13 +68,8 @@ def read_file(data: bytes, name: str, collected: _Collected, depth: int = 0) -> 
                 )
     except ReadFailure as failure:
         collected.problems.append(ParseProblem(failure.code, failure.message, where))
-    except MemoryError:
-        collected.problems.append(ParseProblem("too_large", "ran out of memory reading the file", where))
-    except RecursionError:
-        collected.problems.append(ParseProblem("corrupt_file", "structure nested too deeply", where))
     except Exception as exc:  # a reader bug must not stop a crawl
-        log.exception("parser failed on %s", name)
-        collected.problems.append(ParseProblem("parser_error", f"{type(exc).__name__}: {exc}", where))
+        collected.problems.append(stage_problem(exc, name, where))
 
 
 _DOCUMENT_EXTENSIONS = frozenset(
@@ -171,6 +166,16 @@ def _dedupe(rows: list[RuleRow]) -> list[RuleRow]:
     return out
 
 
+def stage_problem(exc: Exception, what: str, where: Provenance | None = None) -> ParseProblem:
+    """A parse stage that raised: too big or too deep is the document's doing, anything else a bug."""
+    if isinstance(exc, MemoryError):
+        return ParseProblem("too_large", f"{what}: ran out of memory", where or Provenance())
+    if isinstance(exc, RecursionError):
+        return ParseProblem("too_complex", f"{what}: nested too deeply", where or Provenance())
+    log.exception("%s: parser failed", what)
+    return ParseProblem("parser_error", f"{what}: {type(exc).__name__}: {exc}", where or Provenance())
+
+
 def parse_document(doc: DocumentInput) -> ParseResult:
     """Parse the detail page and every attachment; merge rows; fill DocumentMeta.
 
@@ -180,9 +185,8 @@ def parse_document(doc: DocumentInput) -> ParseResult:
     try:
         return _parse(doc)
     except Exception as exc:  # last-resort guard; each stage below has its own
-        log.exception("parse_document failed for %s", doc.url)
         meta = DocumentMeta(title=doc.title, region=doc.region, published_at=doc.published_at)
-        return ParseResult(meta=meta, problems=[ParseProblem("parser_error", f"{type(exc).__name__}: {exc}")])
+        return ParseResult(meta=meta, problems=[stage_problem(exc, doc.url)])
 
 
 def _parse(doc: DocumentInput) -> ParseResult:
@@ -195,8 +199,7 @@ def _parse(doc: DocumentInput) -> ParseResult:
             page = read_html(decode_html(doc.page, doc.page_encoding))
             collected.parts.append(page)
         except Exception as exc:
-            log.exception("page parse failed for %s", doc.url)
-            collected.problems.append(ParseProblem("parser_error", f"page: {type(exc).__name__}: {exc}"))
+            collected.problems.append(stage_problem(exc, "page"))
     for attachment in doc.attachments:
         read_file(attachment.data, attachment.filename or attachment.url.rsplit("/", 1)[-1], collected)
 
@@ -212,18 +215,14 @@ def _parse(doc: DocumentInput) -> ParseResult:
             try:
                 tables.read(grid)
             except Exception as exc:
-                log.exception("table parse failed in %s", doc.url)
-                tables.problems.append(
-                    ParseProblem("parser_error", f"table: {type(exc).__name__}: {exc}", grid.source)
-                )
+                tables.problems.append(stage_problem(exc, "table", grid.source))
     narrative = NarrativeReader(year_hint=hint, context=context, default_channel=channel)
     blocks = [block for part in collected.parts for block in part.texts] + tables.footnotes
     try:
         narrative_rows = narrative.read(blocks)
     except Exception as exc:
-        log.exception("text parse failed in %s", doc.url)
         narrative_rows = []
-        tables.problems.append(ParseProblem("parser_error", f"text: {type(exc).__name__}: {exc}"))
+        tables.problems.append(stage_problem(exc, "text"))
 
     rows = _dedupe(_merge_text_rows(tables.rows, narrative_rows))
     problems = collected.problems + tables.problems

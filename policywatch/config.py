@@ -25,14 +25,19 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from notifier.settings import NotifySettings
+    from policywatch.parse_worker import ParseLimits
 
 from crawlers.crawl_config import BUILT_IN_DEFAULTS, CrawlConfig, CrawlSettings, LogSettings, SourceOverride
 from crawlers.registry import SourceDefinition, SourceError, load_sources
 from policywatch.config_sections import (
     DatabaseSettings,
     NotificationSettings,
+    ParseSettings,
     ScheduleSettings,
     SmtpSettings,
 )
@@ -64,6 +69,7 @@ class Config:
     notify: NotificationSettings = field(default_factory=NotificationSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    parse: ParseSettings = field(default_factory=ParseSettings)
     sources: Mapping[str, SourceOverride] = field(default_factory=dict)
     base_dir: Path = field(default_factory=Path.cwd)
 
@@ -89,6 +95,42 @@ class Config:
     def log_settings(self) -> LogSettings:
         """[log] with the file made absolute: this process and the crawl child log there."""
         return replace(self.log, file=str(self.path(self.log.file))) if self.log.file else self.log
+
+    def notify_settings(self) -> NotifySettings:
+        """The notifier's part of the config, secrets read and paths made absolute."""
+        from notifier.digest import MailSettings
+        from notifier.settings import NotifySettings
+
+        smtp, notify = self.smtp, self.notify
+        return NotifySettings(
+            mail=MailSettings(
+                sender=smtp.sender,
+                reply_to=smtp.reply_to,
+                operator_email=notify.operator_email,
+                public_url=notify.public_url,
+                signing_key=self.secret(notify.signing_key_env),
+                templates_dir=self.path(notify.templates_dir) if notify.templates_dir else None,
+            ),
+            outbox_dir=self.path(notify.outbox_dir),
+            smtp_host=smtp.host,
+            smtp_port=smtp.port,
+            smtp_security=smtp.security,
+            smtp_username=smtp.username,
+            smtp_password=self.secret(smtp.password_env) if smtp.username else None,
+            smtp_timeout=smtp.timeout_seconds,
+            smtp_ca_file=self.path(smtp.ca_file) if smtp.ca_file else None,
+            max_messages_per_run=smtp.max_messages_per_run,
+            timezone=self.schedule.timezone,
+            daily_hour=notify.daily_hour,
+            weekly_day=notify.weekly_day,
+            alert_after_failures=notify.alert_after_failures,
+            alert_reminder_hours=notify.alert_reminder_hours,
+        )
+
+    def parse_limits(self) -> ParseLimits:
+        from policywatch.parse_worker import ParseLimits
+
+        return ParseLimits(seconds=self.parse.timeout_seconds, memory_bytes=self.parse.memory_mb * 1024**2)
 
     def crawl_config(self) -> CrawlConfig:
         """What the crawlers read, ready to hand to the crawl child."""

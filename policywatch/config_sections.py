@@ -161,3 +161,23 @@ class ScheduleSettings:
             "min": 3,
         },
     )
+
+
+@dataclass(frozen=True)
+class ParseSettings:
+    """[parse]: limits for reading one document (a hostile file must not stall or exhaust the machine)."""
+
+    timeout_seconds: int = field(
+        default=120,
+        metadata={
+            "doc": "Longest a document may take to parse; then it is stopped and reported (`timeout`).",
+            "min": 1,
+        },
+    )
+    memory_mb: int = field(
+        default=2048,
+        metadata={
+            "doc": "Address space of the parse worker process; a document needing more is reported (`too_large`).",
+            "min": 512,
+        },
+    )

@@ -117,7 +117,7 @@ def crawl(ctx: AppContext, source_ids: list[str] | None) -> list[SourceHealth]:
 def process(ctx: AppContext) -> str:
     from policywatch.pipeline import process_new_versions
 
-    rep = process_new_versions(ctx.database())
+    rep = process_new_versions(ctx.database(), limits=ctx.config.parse_limits())
     detail = (
         f"{rep.documents} documents parsed, {rep.versions} versions, "
         f"{rep.changes_released} changes released, {rep.changes_held} held"
@@ -130,9 +130,8 @@ def process(ctx: AppContext) -> str:
 def notify(ctx: AppContext, *, flush: bool = False) -> str:
     """Queue released changes, send operator alerts and the digests that are due."""
     from notifier.delivery import run_notify
-    from notifier.settings import NotifySettings
 
-    result = run_notify(ctx.database(), NotifySettings.from_config(ctx.config), flush=flush)
+    result = run_notify(ctx.database(), ctx.config.notify_settings(), flush=flush)
     detail = (
         f"{result.queued} queued, {result.sent} sent, {result.failed} failed, "
         f"{result.deferred} deferred, {result.pending} pending, {result.alerts_sent} alerts"

@@ -12,18 +12,20 @@ storage only persists, and the rule logic knows nothing of either.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from parsers import PARSER_VERSION, parse_document
+from parsers import PARSER_VERSION
 from parsers.rows import Attachment, DocumentInput, DocumentMeta, ParseProblem, ParseResult
+from policywatch.parse_worker import BoundedParser, ParseLimits, Parser
 from rules.changes import ChangeProvenance
 from rules.diff import diff_rule_sets
 from rules.registry import KINDS, RuleRow, row_from_fields
@@ -48,8 +50,6 @@ from storage.rulesets import (
 )
 
 log = logging.getLogger(__name__)
-
-Parser = Callable[[DocumentInput], ParseResult]
 
 
 @dataclass
@@ -245,45 +245,66 @@ def apply_parse(
 def process_new_versions(
     sessions: sessionmaker[Session],
     *,
-    parse: Parser = parse_document,
+    parse: Parser | None = None,
+    limits: ParseLimits | None = None,
     parser_version: str = PARSER_VERSION,
     since: dt.datetime | None = None,
     force: bool = False,
 ) -> ProcessReport:
-    """Parse every announcement with unparsed bytes and version what it yields."""
+    """Parse every announcement with unparsed bytes and version what it yields.
+
+    ``parse`` defaults to parsers.parse_document in a bounded worker process (``limits``),
+    started only when something is due.
+    """
     report = ProcessReport()
     with session_scope(sessions) as session:
         due = announcements_due(session, parser_version, since=since, force=force)
-    for doc_id, through in due:
-        try:
-            with session_scope(sessions) as session:
-                document = session.get(Document, doc_id)
-                assert document is not None
-                doc_input, page_version = document_input(session, document)
-                try:
-                    result = parse(doc_input)
-                except Exception as exc:  # parsers promise not to raise; a bug must not stop the run
-                    log.exception("parser crashed on %s", document.url)
-                    result = ParseResult(
-                        meta=DocumentMeta(title=doc_input.title, region=doc_input.region),
-                        problems=[ParseProblem("parser_error", f"{type(exc).__name__}: {exc}")],
-                    )
-                outcome = ProcessReport()
-                apply_parse(
-                    session,
-                    document,
-                    page_version,
-                    through,
-                    result,
-                    parser_version,
-                    outcome,
-                    doc_input.region,
-                )
-            report.merge(outcome)
-        except Exception as exc:
-            log.exception("versioning failed for document %s; it will be retried next run", doc_id)
-            report.failures.append(f"document {doc_id}: {type(exc).__name__}: {exc}")
+    if not due:
+        return report
+    with contextlib.ExitStack() as stack:
+        bounded = parse or stack.enter_context(BoundedParser(limits))
+        for doc_id, through in due:
+            _process_one(sessions, bounded, parser_version, doc_id, through, report)
     return report
+
+
+def _process_one(
+    sessions: sessionmaker[Session],
+    parse: Parser,
+    parser_version: str,
+    doc_id: int,
+    through: int,
+    report: ProcessReport,
+) -> None:
+    """One announcement in one transaction: a failure loses only its own work."""
+    try:
+        with session_scope(sessions) as session:
+            document = session.get(Document, doc_id)
+            assert document is not None
+            doc_input, page_version = document_input(session, document)
+            try:
+                result = parse(doc_input)
+            except Exception as exc:  # parsers promise not to raise; a bug must not stop the run
+                log.exception("parser crashed on %s", document.url)
+                result = ParseResult(
+                    meta=DocumentMeta(title=doc_input.title, region=doc_input.region),
+                    problems=[ParseProblem("parser_error", f"{type(exc).__name__}: {exc}")],
+                )
+            outcome = ProcessReport()
+            apply_parse(
+                session,
+                document,
+                page_version,
+                through,
+                result,
+                parser_version,
+                outcome,
+                doc_input.region,
+            )
+        report.merge(outcome)
+    except Exception as exc:
+        log.exception("versioning failed for document %s; it will be retried next run", doc_id)
+        report.failures.append(f"document {doc_id}: {type(exc).__name__}: {exc}")
 
 
 __all__ = [

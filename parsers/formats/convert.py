@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -18,6 +19,13 @@ from pathlib import Path
 from ..grid import ReadFailure
 
 CONVERT_TIMEOUT = 90.0
+
+
+def _own_memory_limit() -> None:
+    """LibreOffice is bounded by its own timeout, not by the parse worker's memory ceiling
+    (a soft limit the worker set on itself; the hard limit is untouched)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
 
 def find_soffice() -> str | None:
@@ -60,7 +68,12 @@ def convert_with_soffice(data: bytes, suffix: str, target: str, timeout: float =
         env = {**os.environ, "HOME": tmp}
         try:
             proc = subprocess.Popen(
-                cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True
+                cmd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                start_new_session=True,
+                preexec_fn=_own_memory_limit,
             )
         except OSError as exc:
             raise ReadFailure("conversion_unavailable", f"cannot run LibreOffice: {exc}") from exc

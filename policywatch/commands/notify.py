@@ -11,7 +11,6 @@ import argparse
 import json
 
 from notifier.delivery import NotifyResult, run_notify
-from notifier.settings import NotifySettings
 from policywatch.context import AppContext
 
 
@@ -45,7 +44,7 @@ def summary_line(result: NotifyResult) -> str:
 
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
-    result = run_notify(ctx.database(), NotifySettings.from_config(ctx.config), flush=args.flush)
+    result = run_notify(ctx.database(), ctx.config.notify_settings(), flush=args.flush)
     if ctx.json_output:
         print(
             json.dumps(

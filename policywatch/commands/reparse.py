@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
     since = dt.datetime.combine(args.since, dt.time(), dt.UTC) if args.since else None
-    report = process_new_versions(ctx.database(), since=since)
+    report = process_new_versions(ctx.database(), since=since, limits=ctx.config.parse_limits())
     summary = {
         "parser_version": PARSER_VERSION,
         "documents": report.documents,

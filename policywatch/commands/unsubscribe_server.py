@@ -14,7 +14,6 @@ import signal
 import threading
 from urllib.parse import urlsplit
 
-from notifier.settings import NotifySettings
 from notifier.unsubscribe_server import UnsubscribeServer, UnsubscribeService, public_path
 from policywatch.config import ConfigError
 from policywatch.context import AppContext, OperationalError
@@ -50,7 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _service(ctx: AppContext) -> tuple[UnsubscribeService, str]:
-    mail = NotifySettings.from_config(ctx.config).mail
+    mail = ctx.config.notify_settings().mail
     if not mail.public_url:
         raise ConfigError(
             ctx.config.origin, "notify.public_url", "the public https URL this server is reached at", ""

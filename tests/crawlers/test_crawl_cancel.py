@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawlers.health import SourceHealth
 from crawlers.processes import CrawlProcesses
 from crawlers.runner import crawl_sources
+from policywatch.config import load_config
 from tests.crawlers.crawl_helpers import HRSS, HRSS_LIST, source_toml, write_crawl_config
 
 pytestmark = pytest.mark.slow
@@ -54,7 +55,9 @@ def test_cancelling_a_running_crawl_terminates_the_child_it_started(
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     results: list[SourceHealth] = []
     crawl = threading.Thread(
-        target=lambda: results.extend(crawl_sources(str(config), ["c-slow"], processes=processes))
+        target=lambda: results.extend(
+            crawl_sources(load_config(str(config)).crawl_config(), ["c-slow"], processes=processes)
+        )
     )
     crawl.start()
     try:

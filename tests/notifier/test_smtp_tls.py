@@ -61,7 +61,7 @@ timeout_seconds = 5
 [notify]
 outbox_dir = "{tmp_path / "outbox"}"
 """
-    return NotifySettings.from_config(parse_config(text, "test.toml"))
+    return parse_config(text, "test.toml").notify_settings()
 
 
 def deliveries(sessions: sessionmaker[Session]) -> list[Delivery]:
