@@ -16,6 +16,7 @@ from crawlers.registry import SourceError
 from policywatch import __version__
 from policywatch.config import ConfigError, load_config
 from policywatch.context import AppContext, OperationalError
+from storage.database import DatabaseUnavailable, reported_as_unavailable
 from storage.schema import SchemaOutdated
 
 # Each module defines register(subparsers) and sets `handler` on its parsers.
@@ -73,7 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(config.log_settings(), args.verbose)
     ctx = AppContext(config=config, json_output=args.json)
     try:
-        code: int = args.handler(ctx, args)
+        with reported_as_unavailable(config.database_url):
+            code: int = args.handler(ctx, args)
         return code
     except (ConfigError, SourceError) as exc:  # SourceError: an unknown --source id
         print(f"policywatch: config error: {exc}", file=sys.stderr)
@@ -81,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaOutdated as exc:
         print(f"policywatch: {exc}", file=sys.stderr)
         return 1
-    except OperationalError as exc:
+    except (OperationalError, DatabaseUnavailable) as exc:
         print(f"policywatch: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

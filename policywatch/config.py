@@ -231,7 +231,14 @@ def _check_env_name(value: str) -> str | None:
     return "the NAME of an environment variable (A-Z, 0-9, _), not the secret itself"
 
 
+def _check_database_url(value: str) -> str | None:
+    from storage.database import database_url_problem
+
+    return database_url_problem(value)
+
+
 FORMATS: dict[str, Callable[[str], str | None]] = {
+    "database_url": _check_database_url,
     "url": _check_url,
     "email": _check_email,
     "cron": _check_cron,

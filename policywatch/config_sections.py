@@ -19,7 +19,8 @@ class DatabaseSettings:
         default=DEFAULT_URL,
         metadata={
             "doc": "SQLAlchemy URL; SQLite file in the working directory by default, "
-            "or postgresql+psycopg://user@host/db."
+            "or postgresql+psycopg://user@host/db.",
+            "format": "database_url",
         },
     )
     password_env: str = field(

@@ -8,10 +8,33 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError
+from sqlalchemy.exc import OperationalError as SAOperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 # A SQLite file in the working directory: what runs when nothing else is configured.
 DEFAULT_URL = "sqlite:///policywatch.db"
+
+
+_BACKENDS = ("sqlite", "postgresql")
+PG_CONNECT_TIMEOUT = 10  # seconds: a server that accepts but never answers must not hang a run
+
+
+def database_url_problem(url: str) -> str | None:
+    """What a usable database URL looks like, when ``url`` is not one (checked at config load)."""
+    expected = "an SQLAlchemy URL like sqlite:///policywatch.db or postgresql+psycopg://user@host/db"
+    try:
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+    except (ArgumentError, ValueError):
+        return expected
+    if backend not in _BACKENDS:
+        return f"{expected} (unknown database kind {backend!r})"
+    return None
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or used; the message names it with the password masked."""
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -41,7 +64,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if parsed.get_backend_name() == "postgresql":
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", PG_CONNECT_TIMEOUT)
     return create_engine(url, **kwargs)
+
+
+@contextmanager
+def reported_as_unavailable(url: str) -> Iterator[None]:
+    """Driver errors (refused, no such database, unwritable file, disk full …) as one line."""
+    try:
+        yield
+    except (SAOperationalError, InterfaceError, DatabaseError) as exc:
+        reason = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+        detail = reason[0] if reason else type(exc).__name__
+        raise DatabaseUnavailable(f"cannot use the database {safe_url(url)}: {detail}") from None
 
 
 def safe_url(url: str) -> str:
