@@ -8,7 +8,7 @@ everything, including wording-only (non-substantive) edits that others are spare
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -130,12 +130,3 @@ def matches(prefs: Preferences, change: Change) -> bool:
     if change.electrician_related:
         return True
     return bool(prefs.occupations and prefs.occupations & change_occupations(change))
-
-
-def validate_choices(values: Sequence[str], known: Sequence[str], what: str) -> list[str]:
-    """De-duplicated values, or ValueError naming the unknown ones (typos would match nothing)."""
-    out = list(dict.fromkeys(v.strip() for v in values if v.strip()))
-    unknown = [v for v in out if v not in known]
-    if unknown:
-        raise ValueError(f"unknown {what}: {', '.join(unknown)} (known: {', '.join(known)})")
-    return out

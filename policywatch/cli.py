@@ -16,6 +16,7 @@ from crawlers.registry import SourceError
 from policywatch import __version__
 from policywatch.config import ConfigError, load_config
 from policywatch.context import AppContext, OperationalError
+from policywatch.filters import UsageError
 from storage.database import DatabaseUnavailable, reported_as_unavailable
 from storage.schema import SchemaOutdated
 
@@ -77,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with reported_as_unavailable(config.database_url):
             code: int = args.handler(ctx, args)
         return code
+    except UsageError as exc:
+        print(f"policywatch: {exc}", file=sys.stderr)
+        return 2
     except (ConfigError, SourceError) as exc:  # SourceError: an unknown --source id
         print(f"policywatch: config error: {exc}", file=sys.stderr)
         return 2

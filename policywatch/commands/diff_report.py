@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from notifier.report import render_report
+from policywatch import filters
 from policywatch.context import AppContext, OperationalError
 from rules.changes import Change
 from rules.regions import REGIONS
@@ -37,7 +38,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--kind",
         action="append",
         default=[],
-        choices=RULE_KINDS,
         metavar="K",
         help=f"one of {', '.join(RULE_KINDS)} (repeatable)",
     )
@@ -55,6 +55,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
+    regions, kinds = filters.regions(args.region, ctx.config), filters.kinds(args.kind)
+    filters.period(args.since, args.until)
     zone = ZoneInfo(ctx.config.schedule.timezone)
     now = dt.datetime.now(zone)
     since = (
@@ -66,8 +68,8 @@ def run(ctx: AppContext, args: argparse.Namespace) -> int:
     with session_scope(ctx.database()) as session:
         records = query_changes(
             session,
-            regions=args.region,
-            kinds=args.kind,
+            regions=regions,
+            kinds=kinds,
             since=since,
             until=until,
             electrician_only=not args.all,

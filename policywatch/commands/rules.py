@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 
+from policywatch import filters
 from policywatch.commands.diff_report import parse_date
 from policywatch.context import AppContext
 from policywatch.terminal import print_table
@@ -21,20 +22,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rules_sub = parser.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
     show = rules_sub.add_parser("show", help="the rules in force for a region and kind")
     show.add_argument("--region", required=True, metavar="R", help=f"e.g. {', '.join(REGIONS)}")
-    show.add_argument("--kind", required=True, choices=RULE_KINDS, metavar="K", help=", ".join(RULE_KINDS))
+    show.add_argument("--kind", required=True, metavar="K", help=", ".join(RULE_KINDS))
     show.add_argument("--at", type=parse_date, metavar="DATE", help="in force on DATE (default: today)")
     show.add_argument("--format", choices=("text", "json"), default="text")
     show.set_defaults(handler=show_rules)
 
 
 def show_rules(ctx: AppContext, args: argparse.Namespace) -> int:
+    regions, kinds = filters.regions([args.region], ctx.config), filters.kinds([args.kind])
+    if not regions or not kinds:
+        raise filters.UsageError("rules show needs a --region and a --kind")
+    region, kind = regions[0], kinds[0]
     at = args.at or dt.date.today()
     with session_scope(ctx.database()) as session:
-        version, rows = rules_in_force(session, args.region, args.kind, at)
+        version, rows = rules_in_force(session, region, kind, at)
     if args.format == "json" or ctx.json_output:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    label = f"{region_label(args.region)} {kind_label(args.kind)}"
+    label = f"{region_label(region)} {kind_label(kind)}"
     if version is None:
         print(f"{label}: no rules recorded in force on {at.isoformat()}")
         return 0
@@ -45,7 +50,7 @@ def show_rules(ctx: AppContext, args: argparse.Namespace) -> int:
         ["rule", "electrician", "source"],
         [
             [
-                describe_row(args.kind, row),
+                describe_row(kind, row),
                 "yes" if row["electrician_related"] else "",
                 row["provenance"].get("source_url") or "",  # type: ignore[attr-defined]
             ]

@@ -14,12 +14,12 @@ import json
 import sys
 from typing import Any
 
-from notifier.subscriptions import FREQUENCIES, InvalidEmail, normalise_email, validate_choices
+from notifier.subscriptions import FREQUENCIES, InvalidEmail, normalise_email
+from policywatch import filters
 from policywatch.context import AppContext
 from policywatch.terminal import print_table
-from rules.regions import REGION_LABELS, REGIONS
+from rules.regions import REGIONS
 from rules.registry import RULE_KINDS
-from rules.summary import KIND_LABELS
 from storage.database import session_scope
 from storage.models import Subscriber
 from storage.subscribers import (
@@ -30,9 +30,6 @@ from storage.subscribers import (
     pending_counts,
     upsert_subscriber,
 )
-
-_REGION_BY_LABEL = {label: rid for rid, label in REGION_LABELS.items()}
-_KIND_BY_LABEL = {label: kid for kid, label in KIND_LABELS.items()}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,21 +68,13 @@ def _usage_error(message: str) -> int:
     return 2
 
 
-def _region(value: str) -> str:
-    value = value.strip()
-    return _REGION_BY_LABEL.get(value, value.lower())
-
-
 def subscribe(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
         email = normalise_email(args.email)
-        kinds = validate_choices([_KIND_BY_LABEL.get(k.strip(), k) for k in args.kind], RULE_KINDS, "kind")
-    except (InvalidEmail, ValueError) as exc:
+    except InvalidEmail as exc:
         return _usage_error(str(exc))
-    regions = list(dict.fromkeys(_region(r) for r in args.region if r.strip()))
-    bad = [r for r in regions if not r.isascii() or not r.replace("-", "").isalnum()]
-    if bad:
-        return _usage_error(f"unknown region: {', '.join(bad)} (known: {', '.join(REGIONS)})")
+    kinds = filters.kinds(args.kind)
+    regions = filters.regions(args.region, ctx.config)
     occupations = list(dict.fromkeys(o.strip() for o in args.occupation if o.strip()))
     name = args.name.strip() if args.name and args.name.strip() else None
     request = SubscriptionRequest(

@@ -14,7 +14,6 @@ from notifier.subscriptions import (
     change_occupations,
     matches,
     normalise_email,
-    validate_choices,
 )
 from storage.database import session_scope
 from storage.models import Subscriber, Subscription
@@ -107,12 +106,6 @@ def test_all_changes_takes_everything_but_parser_upgrades() -> None:
 def test_describe_says_why() -> None:
     text = Preferences.build(regions=["quanzhou"], occupations=["焊工"], frequency="weekly").describe()
     assert "泉州" in text and "电工" in text and "焊工" in text and "每周" in text
-
-
-def test_validate_choices() -> None:
-    assert validate_choices(["a", "a ", "b"], ["a", "b"], "kind") == ["a", "b"]
-    with pytest.raises(ValueError, match="unknown kind: c"):
-        validate_choices(["c"], ["a"], "kind")
 
 
 def test_subscribing_twice_updates_never_duplicates(sessions: sessionmaker[Session]) -> None:
