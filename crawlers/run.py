@@ -32,6 +32,9 @@ def _quiet_scrapy(log_settings: LogSettings) -> None:
     logging.getLogger("crawlers").setLevel(level)
     for name in ("scrapy", "py.warnings", "twisted"):
         logging.getLogger(name).setLevel(logging.DEBUG if level == logging.DEBUG else logging.WARNING)
+    # the spider reports each failed download once, with a hint; these repeat it with tracebacks
+    for name in ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt"):
+        logging.getLogger(name).setLevel(logging.DEBUG if level == logging.DEBUG else logging.CRITICAL)
 
 
 def crawl_in_process(config: CrawlConfig, source_ids: list[str] | None) -> list[SourceHealth]:

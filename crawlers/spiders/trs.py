@@ -27,6 +27,7 @@ from crawlers.crawl_config import CrawlConfig
 from crawlers.health import HealthTracker, SourceHealth, printable
 from crawlers.items import AttachmentItem, ListEntriesItem, ListRow, NotModifiedItem, PageItem
 from crawlers.middlewares import OffsiteRedirect, on_domains
+from crawlers.network_errors import describe_network_error
 from crawlers.registry import SourceDefinition, load_sources
 from crawlers.settings import settings_from_config
 from crawlers.store import CrawlStore
@@ -389,5 +390,6 @@ class TrsSpider(scrapy.Spider):
             self.tracker.error(f"{request.url}: skipped, larger than crawl.max_download_bytes", failing=page0)
             log.warning("%s: skipped oversized %s %s", self.name, kind, request.url)
             return
-        self.tracker.error(f"{request.url}: {type(exc).__name__}: {exc}", failing=True)
-        log.warning("%s: %s failed: %s: %s", self.name, request.url, type(exc).__name__, exc)
+        what = describe_network_error(exc)
+        self.tracker.error(f"{request.url}: {what}", failing=True)
+        log.warning("%s: %s failed: %s", self.name, request.url, what)
