@@ -20,6 +20,10 @@ def test_demo_shows_the_changes_and_writes_the_digest(tmp_path: Path) -> None:
     assert "福建省 · 紧缺工种目录" in out and "电工（三级/高级工，特别紧缺）" in out
     assert "中式烹调师" not in out, "the unrelated removal is not an electrician change"
     assert "+1 change(s) not related to electricians" in out
+    hint = re.search(r"`(policywatch --config \S+ diff-report --all)`", out)
+    assert hint is not None, out
+    shown = run_cli(*hint.group(1).split()[1:], cwd=tmp_path)  # works from the user's folder
+    assert shown.code == 0 and "中式烹调师" in shown.stdout, shown.stderr
     assert "厦门" not in out, "a formatting-only re-publication is not a change"
 
     eml_path = Path(re.search(r"\.eml:\s+(\S+)", out).group(1))  # type: ignore[union-attr]

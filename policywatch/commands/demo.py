@@ -46,6 +46,14 @@ def _html_part(message: EmailMessage) -> str | None:
     return part.get_content() if part is not None else None  # type: ignore[no-any-return]
 
 
+def _shown(path: Path) -> str:
+    """``path`` as the user can type it from where they ran the demo (relative when inside it)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
     if args.keep:
         work = Path(args.keep).resolve()
@@ -99,7 +107,9 @@ def _demo(outer: AppContext, work: Path, site: SiteServer, *, keep: bool) -> int
     print(report, end="" if report.endswith("\n") else "\n")
     others = len(everything) - len(related)
     if others:
-        print(f"(+{others} change(s) not related to electricians: `policywatch diff-report --all`)")
+        # a command that works from the folder the user ran the demo in: the demo's own config
+        where = f"policywatch --config {_shown(config_path)}" if keep else "policywatch demo --keep DIR, then"
+        print(f"(+{others} change(s) not related to electricians: `{where} diff-report --all`)")
 
     (work / "diff-report.html").write_text(
         render_report(everything, "html", title="policywatch demo: 全部政策变化"), encoding="utf-8"
