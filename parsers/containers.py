@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 
 from .grid import ReadFailure
 
@@ -61,6 +62,7 @@ def check_zip(
                 ValueError,
                 NotImplementedError,
                 RuntimeError,
+                zlib.error,
             ) as exc:
                 raise ReadFailure("corrupt_file", f"cannot inflate {info.filename}: {exc}") from exc
             if len(chunk) > max_member:

@@ -198,6 +198,7 @@ def _parse(doc: DocumentInput) -> ParseResult:
         try:
             page = read_html(decode_html(doc.page, doc.page_encoding))
             collected.parts.append(page)
+            collected.problems.extend(page.problems)
         except Exception as exc:
             collected.problems.append(stage_problem(exc, "page"))
     for attachment in doc.attachments:

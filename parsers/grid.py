@@ -58,6 +58,19 @@ class ReadFailure(Exception):
         self.message = message
 
 
+# No real rule table comes near these; a merged cell claiming more is hostile or broken, and
+# expanding it would take gigabytes (a 13 KB page of rowspan/colspan=200 cells, an xlsx merging
+# A1:XFD5000).
+MAX_TABLE_CELLS = 200_000
+MAX_TABLE_COLUMNS = 200
+
+
+def too_complex(what: str) -> ReadFailure:
+    return ReadFailure(
+        "too_complex", f"{what}: more than {MAX_TABLE_CELLS} cells or {MAX_TABLE_COLUMNS} columns"
+    )
+
+
 def clean_cell(value: object) -> str:
     """A cell value as text: None → "", 40.0 → "40", NFKC applied, outer whitespace stripped."""
     if value is None:

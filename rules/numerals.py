@@ -13,7 +13,10 @@ _UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000
 _BIG = {"万": 10_000, "亿": 100_000_000}
 CN_NUMERAL_CHARS = "".join(_DIGITS) + "".join(_UNITS) + "".join(_BIG)
 CN_NUMBER = f"[{CN_NUMERAL_CHARS}]+(?:点[{''.join(_DIGITS)}]+)?"
-NUMBER = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|{CN_NUMBER}|半)"
+# A number starts where a run of digits starts: a pattern may then try each run once, not
+# every position inside it (8,000 digits in a row made the clause patterns quadratic).
+NUMBER = rf"(?:(?<!\d)\d+(?:,\d{{3}})*(?:\.\d+)?|{CN_NUMBER}|半)"
+_LONGEST = 15  # digits: no rule value is longer (and a float past it is no longer exact)
 _ARABIC = re.compile(r"^\d+(?:,\d{3})*(?:\.\d+)?$")
 
 
@@ -56,14 +59,15 @@ def parse_number(text: str | None) -> float | None:
     if t == "半":
         return 0.5
     if _ARABIC.match(t):
-        return float(t.replace(",", ""))
+        digits = t.replace(",", "")
+        return float(digits) if len(digits.partition(".")[0]) <= _LONGEST else None
     if "点" in t:
         whole, _, frac = t.partition("点")
         w = cn_to_int(whole) if whole else 0
         if w is None or not frac or any(ch not in _DIGITS for ch in frac):
             return None
         return float(f"{w}." + "".join(str(_DIGITS[ch]) for ch in frac))
-    value = cn_to_int(t)
+    value = cn_to_int(t) if len(t) <= _LONGEST else None
     return float(value) if value is not None else None
 
 

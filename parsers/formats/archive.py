@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from ..containers import MAX_MEMBER_UNCOMPRESSED, MAX_TOTAL_UNCOMPRESSED
 from ..grid import ReadFailure
@@ -41,7 +42,14 @@ def unpack_zip(data: bytes) -> list[tuple[str, bytes]]:
             try:
                 with zf.open(info) as fh:
                     content = fh.read(MAX_MEMBER_UNCOMPRESSED + 1)
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+            except (
+                zipfile.BadZipFile,
+                OSError,
+                EOFError,
+                NotImplementedError,
+                RuntimeError,
+                zlib.error,
+            ) as exc:
                 raise ReadFailure("corrupt_file", f"cannot inflate {_member_name(info)}: {exc}") from exc
             if len(content) > MAX_MEMBER_UNCOMPRESSED:
                 raise ReadFailure(

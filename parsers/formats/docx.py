@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import docx
 from docx.table import Table
@@ -12,12 +13,35 @@ from rules.provenance import Provenance
 from rules.text import nfkc
 
 from ..containers import check_zip
-from ..grid import Extracted, ReadFailure, TextBlock, make_grid
+from ..grid import (
+    MAX_TABLE_CELLS,
+    MAX_TABLE_COLUMNS,
+    Extracted,
+    ReadFailure,
+    TextBlock,
+    make_grid,
+    too_complex,
+)
+from ..rows import ParseProblem
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+def _grid_width(tr: Any) -> int:
+    """Columns a <w:tr> claims (gridBefore + each cell's gridSpan + gridAfter), read from the
+    XML before python-docx expands them: w:gridBefore=1e8 would become a list of 10^8 cells."""
+    total = 0
+    for node in tr.iter(f"{_W}gridBefore", f"{_W}gridAfter", f"{_W}gridSpan"):
+        value = node.get(f"{_W}val") or "1"
+        total += int(value) if value.isdigit() and len(value) < 10 else MAX_TABLE_COLUMNS + 1
+    return total + sum(1 for _ in tr.iterchildren(f"{_W}tc"))
+
+
 def _table_rows(table: Table) -> list[list[str]]:
+    trs = list(table._tbl.iterchildren(f"{_W}tr"))
+    widths = [_grid_width(tr) for tr in trs]
+    if any(w > MAX_TABLE_COLUMNS for w in widths) or sum(widths) > MAX_TABLE_CELLS:
+        raise too_complex("a table whose merged cells claim too many columns")
     cache: dict[object, str] = {}  # keyed by the <w:tc> element (kept alive, so identity is stable)
     rows: list[list[str]] = []
     for row in table.rows:
@@ -51,7 +75,12 @@ def read_docx(data: bytes, attachment: str | None = None) -> Extracted:
         elif child.tag == f"{_W}tbl":
             table_index += 1
             source = Provenance(attachment=attachment, table=table_index)
-            grid = make_grid(_table_rows(Table(child, document)), source, caption=last_text)
+            try:
+                rows = _table_rows(Table(child, document))
+            except ReadFailure as failure:  # one hostile table; the rest of the document is still read
+                out.problems.append(ParseProblem(failure.code, failure.message, source))
+                continue
+            grid = make_grid(rows, source, caption=last_text)
             if grid is not None and grid.width == 1:  # a one-column table is a text box
                 out.texts.extend(TextBlock(text=row[0], source=source) for row in grid.cells)
             elif grid is not None:

@@ -9,7 +9,16 @@ from bs4 import BeautifulSoup, Tag
 from rules.provenance import Provenance
 from rules.text import nfkc
 
-from ..grid import Extracted, TextBlock, make_grid
+from ..grid import (
+    MAX_TABLE_CELLS,
+    MAX_TABLE_COLUMNS,
+    Extracted,
+    ReadFailure,
+    TextBlock,
+    make_grid,
+    too_complex,
+)
+from ..rows import ParseProblem
 
 _BODY_SELECTORS = (
     ".TRS_Editor",
@@ -49,6 +58,7 @@ def table_to_rows(table: Tag) -> list[list[str]]:
     rows: list[list[str]] = []
     pending: dict[tuple[int, int], str] = {}
     trs = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    cells = 0
     for r, tr in enumerate(trs):
         row: list[str] = []
         c = 0
@@ -58,6 +68,9 @@ def table_to_rows(table: Tag) -> list[list[str]]:
                 c += 1
             text = _cell_text(cell)
             rs, cs = _span(cell, "rowspan"), _span(cell, "colspan")
+            cells += rs * cs
+            if cells > MAX_TABLE_CELLS or c + cs > MAX_TABLE_COLUMNS:
+                raise too_complex("a table whose merged cells expand too far")
             for dc in range(cs):
                 row.append(text)
                 for dr in range(1, rs):
@@ -152,7 +165,14 @@ def read_html(text: str, attachment: str | None = None) -> Extracted:
     body = _find_body(soup)
     data_tables: list[Tag] = []
     for table in _leaf_tables(body):
-        grid = make_grid(table_to_rows(table), Provenance(attachment=attachment), caption=_caption(table))
+        try:
+            rows = table_to_rows(table)
+        except ReadFailure as failure:  # one hostile table; the rest of the page is still read
+            out.problems.append(
+                ParseProblem(failure.code, failure.message, Provenance(attachment=attachment))
+            )
+            continue
+        grid = make_grid(rows, Provenance(attachment=attachment), caption=_caption(table))
         if grid is not None and grid.width >= 2:  # one column is a text box, not a table
             grid.source = Provenance(attachment=attachment, table=len(data_tables) + 1)
             out.grids.append(grid)

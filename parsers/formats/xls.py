@@ -6,7 +6,7 @@ import xlrd
 
 from rules.provenance import Provenance
 
-from ..grid import Extracted, ReadFailure, clean_cell, make_grid, single_value_rows
+from ..grid import MAX_TABLE_COLUMNS, Extracted, ReadFailure, clean_cell, make_grid, single_value_rows
 from ..rows import ParseProblem
 
 MAX_ROWS = 20000
@@ -40,17 +40,16 @@ def read_xls(data: bytes, attachment: str | None = None) -> Extracted:
     try:
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
-            nrows = min(sheet.nrows, MAX_ROWS)
+            nrows, ncols = min(sheet.nrows, MAX_ROWS), min(sheet.ncols, MAX_TABLE_COLUMNS)
             cells = [
-                [clean_cell(_cell_value(book, sheet.cell(r, c))) for c in range(sheet.ncols)]
-                for r in range(nrows)
+                [clean_cell(_cell_value(book, sheet.cell(r, c))) for c in range(ncols)] for r in range(nrows)
             ]
             for r1, r2, c1, c2 in getattr(sheet, "merged_cells", []):
-                if r1 >= nrows:
+                if r1 >= nrows or c1 >= ncols:
                     continue
                 top = cells[r1][c1]
                 for r in range(r1, min(r2, nrows)):
-                    for c in range(c1, c2):
+                    for c in range(c1, min(c2, ncols)):
                         cells[r][c] = top
             source = Provenance(attachment=attachment, sheet=sheet.name, table=index + 1)
             if any(clean_cell(v) for r in range(nrows, sheet.nrows) for v in sheet.row_values(r)):

@@ -63,11 +63,12 @@ def read_xlsx(data: bytes, attachment: str | None = None) -> Extracted:
                 if r1 - 1 >= len(cells):
                     continue
                 top = cells[r1 - 1][c1 - 1] if c1 - 1 < len(cells[r1 - 1]) else ""
+                right = min(c2, MAX_COLS)  # a merge may claim A1:XFD5000; only read columns exist
                 for r in range(r1 - 1, min(r2, len(cells))):
                     row = cells[r]
-                    if len(row) < c2:
-                        row.extend([""] * (c2 - len(row)))
-                    for c in range(c1 - 1, min(c2, MAX_COLS)):
+                    if len(row) < right:
+                        row.extend([""] * (right - len(row)))
+                    for c in range(c1 - 1, right):
                         row[c] = top
             source = Provenance(attachment=attachment, sheet=ws.title, table=sheet_index + 1)
             if truncated:  # rows past the cap must not look like removed rules
