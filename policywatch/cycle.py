@@ -131,8 +131,10 @@ def notify(ctx: AppContext, *, flush: bool = False) -> str:
     """Queue released changes, send operator alerts and the digests that are due."""
     from notifier.delivery import run_notify
     from notifier.settings import NotifySettings
+    from policywatch.coverage import monitored_sources
 
-    result = run_notify(ctx.database(), NotifySettings.from_config(ctx.config), flush=flush)
+    settings = NotifySettings.from_config(ctx.config)
+    result = run_notify(ctx.database(), settings, flush=flush, monitored=monitored_sources(ctx))
     detail = (
         f"{result.queued} queued, {result.sent} sent, {result.failed} failed, "
         f"{result.deferred} deferred, {result.pending} pending, {result.alerts_sent} alerts"

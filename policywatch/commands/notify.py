@@ -13,6 +13,7 @@ import json
 from notifier.delivery import NotifyResult, run_notify
 from notifier.settings import NotifySettings
 from policywatch.context import AppContext
+from policywatch.coverage import monitored_sources
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,7 +46,8 @@ def summary_line(result: NotifyResult) -> str:
 
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
-    result = run_notify(ctx.database(), NotifySettings.from_config(ctx.config), flush=args.flush)
+    settings = NotifySettings.from_config(ctx.config)
+    result = run_notify(ctx.database(), settings, flush=args.flush, monitored=monitored_sources(ctx))
     if ctx.json_output:
         print(
             json.dumps(
