@@ -29,11 +29,10 @@ from storage.alerts import (
     source_names,
     unreviewed_suspect_versions,
 )
+from storage.coverage import READ_STATUS
 from storage.database import session_scope
 
 log = logging.getLogger(__name__)
-
-OK_STATUS = "ok"
 
 
 def current_problems(session: Session, threshold: int) -> dict[str, str]:
@@ -41,7 +40,7 @@ def current_problems(session: Session, threshold: int) -> dict[str, str]:
     problems: dict[str, str] = {}
     names = source_names(session)
     for source_id, runs in recent_runs(session, threshold).items():
-        if len(runs) >= threshold and all(r.status != OK_STATUS for r in runs):
+        if len(runs) >= threshold and all(r.status != READ_STATUS for r in runs):
             last = runs[0]
             detail = f"{names.get(source_id, source_id)}: 连续 {threshold} 次抓取失败 (最近状态 {last.status}"
             detail += f": {last.message})" if last.message else ")"

@@ -13,20 +13,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jinja2
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.alerts import send_due_alerts
+from notifier.coverage import describe_coverage
 from notifier.digest import Recipient, Rendered, render_digest
 from notifier.outbox import change_of, is_due, preferences_of, queue_released_changes
 from notifier.settings import NotifySettings
 from notifier.subscriptions import matches
 from notifier.transports import PermanentFailure, TransientFailure, Transport
 from rules.changes import Change
+from storage.coverage import read_coverage
 from storage.database import session_scope
+from storage.documents import SourceRecord
 from storage.models import Delivery, utcnow
 from storage.outbox import (
     PendingGroup,
@@ -101,17 +106,25 @@ def _due(group: PendingGroup, settings: NotifySettings, now: dt.datetime, flush:
 
 
 def due_jobs(
-    session: Session, settings: NotifySettings, now: dt.datetime, flush: bool, errors: list[str] | None = None
+    session: Session,
+    settings: NotifySettings,
+    now: dt.datetime,
+    flush: bool,
+    errors: list[str] | None = None,
+    monitored: Sequence[SourceRecord] | None = None,
 ) -> list[_Job]:
     """Render the digest of every subscriber that is due (oldest waiting first).
 
     Pending changes the subscriber no longer wants (the subscription was narrowed after they
     were queued) are marked ``skipped`` instead of sent. A digest that cannot be rendered (a
-    broken override template) is reported in ``errors`` and left pending.
+    broken override template) is reported in ``errors`` and left pending. Each digest names
+    the ``monitored`` sources of the subscriber's regions that could not be read.
     """
     groups = [g for g in pending_groups(session, now) if _due(g, settings, now, flush)]
     groups.sort(key=lambda g: (g.oldest_queued_at, g.subscriber.id))
     records = changes_by_id(session, (d.change_id for g in groups for d in g.deliveries))
+    coverage = read_coverage(session, monitored, now) if monitored is not None and groups else None
+    tz = ZoneInfo(settings.timezone)
     jobs = []
     for group in groups:
         sub = group.subscriber
@@ -127,8 +140,11 @@ def due_jobs(
             log.info("subscriber %d: %d queued changes no longer wanted, skipped", sub.id, len(unwanted))
         if not wanted:
             continue
+        note = describe_coverage(coverage.within(prefs.regions), tz) if coverage else None
         try:
-            rendered = render_digest(recipient, [(d.change_id, c) for d, c in wanted], settings.mail, now=now)
+            rendered = render_digest(
+                recipient, [(d.change_id, c) for d, c in wanted], settings.mail, now=now, coverage=note
+            )
         except jinja2.TemplateError as exc:
             log.error("subscriber %d: digest cannot be rendered: %s", sub.id, exc)
             if errors is not None:
@@ -211,8 +227,12 @@ def run_notify(
     now: dt.datetime | None = None,
     flush: bool = False,
     transport: Transport | None = None,
+    monitored: Sequence[SourceRecord] | None = None,
 ) -> NotifyResult:
-    """One `notify` run: queue, operator alerts, then due digests up to the per-run limit."""
+    """One `notify` run: queue, operator alerts, then due digests up to the per-run limit.
+
+    ``monitored``: the enabled sources (the application knows them); each digest says which
+    of its subscriber's could not be read. None: digests say nothing about coverage."""
     now = now or utcnow()
     result = NotifyResult(outbox_dir=settings.outbox_dir if settings.uses_outbox else None)
     transport = transport or settings.transport()
@@ -223,7 +243,7 @@ def run_notify(
         if alert_error:
             result.errors.append(f"operator alert: {alert_error}")
         with session_scope(factory) as session:
-            jobs = due_jobs(session, settings, now, flush, result.errors)
+            jobs = due_jobs(session, settings, now, flush, result.errors, monitored)
         limit = settings.max_messages_per_run
         for n, job in enumerate(jobs):
             if n >= limit:

@@ -18,6 +18,7 @@ from typing import Any
 import css_inline
 import jinja2
 
+from notifier.coverage import CoverageNote
 from notifier.mail import header_text, message_id, new_message, sender_domain
 from notifier.report import Group, build_groups
 from notifier.subscriptions import Preferences
@@ -120,13 +121,18 @@ class DigestView:
     unsubscribe_mailto: str
     unsubscribe_link: str | None
     email: str
+    coverage: CoverageNote | None  # the sources of the subscriber's regions: which could not be read
 
     def meaning(self, change: Change) -> str | None:
         return self.meanings.get(id(change))
 
 
 def build_view(
-    recipient: Recipient, changes: Sequence[Change], settings: MailSettings, subject: str
+    recipient: Recipient,
+    changes: Sequence[Change],
+    settings: MailSettings,
+    subject: str,
+    coverage: CoverageNote | None = None,
 ) -> DigestView:
     related = sum(c.electrician_related for c in changes)
     name = header_text(recipient.name or "", 40)
@@ -145,6 +151,7 @@ def build_view(
         unsubscribe_mailto=mailto_url(settings.contact, recipient.email),
         unsubscribe_link=token_link,
         email=recipient.email,
+        coverage=coverage,
     )
 
 
@@ -162,12 +169,16 @@ def render_digest(
     settings: MailSettings,
     *,
     now: dt.datetime,
+    coverage: CoverageNote | None = None,
 ) -> Rendered:
-    """The digest for one subscriber: multipart/alternative, text first, then inlined HTML."""
+    """The digest for one subscriber: multipart/alternative, text first, then inlined HTML.
+
+    ``coverage``: which of the sources the subscriber follows could not be read (named in
+    the digest so that their silence is not taken for "no changes")."""
     ids = tuple(sorted(cid for cid, _ in changes))
     only = [c for _, c in sorted(changes, key=lambda pair: pair[0])]
     subject = header_text(subject_line(only), 200)
-    view = build_view(recipient, only, settings, subject)
+    view = build_view(recipient, only, settings, subject, coverage)
     env = environment(settings.templates_dir)
     text = env.get_template("digest.txt.j2").render(v=view)
     html = inline_css(env.get_template("digest.html.j2").render(v=view))

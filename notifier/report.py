@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 import jinja2
 
 from notifier.columns import render_table
+from notifier.coverage import CoverageNote
+from notifier.localtime import local_time
 from rules.changes import CHANGE_LABELS, Change
 from rules.display import display_value, one_line
 from rules.regions import REGIONS, region_label
@@ -124,7 +126,6 @@ def _lines(change: Change) -> list[Line]:
 def _source(change: Change, tz: dt.tzinfo | None) -> Source:
     """``tz``: the reader's timezone (schedule.timezone); times are shown in it, not in UTC."""
     p = change.provenance
-    detected = p.detected_at.astimezone(tz) if p.detected_at and tz else p.detected_at
     return Source(
         title=one_line(p.document_title or "", 120),
         doc_number=one_line(p.doc_number or "", 60),
@@ -132,7 +133,7 @@ def _source(change: Change, tz: dt.tzinfo | None) -> Source:
         url_text=one_line(p.source_url or "", 300),
         published_at=p.published_at.isoformat() if p.published_at else "",
         effective_at=p.effective_at.isoformat() if p.effective_at else "",
-        detected_at=detected.strftime("%Y-%m-%d %H:%M") if detected else "",
+        detected_at=local_time(p.detected_at, tz) if p.detected_at else "",
     )
 
 
@@ -167,6 +168,16 @@ def _stamp(generated_at: dt.datetime | None) -> str:
     return f"生成时间: {generated_at.isoformat(sep=' ', timespec='minutes')}" if generated_at else ""
 
 
+def _headline(coverage: CoverageNote | None, has_changes: bool) -> list[str]:
+    """What was read (with changes) or "no changes" for what was read (without).
+
+    Without a coverage note (a caller that knows nothing of the crawls, e.g. a test of the
+    renderer) the old sentence stands for an empty list."""
+    if coverage is None:
+        return [] if has_changes else [NO_CHANGES]
+    return [coverage.summary() + "。" if has_changes else coverage.no_changes()]
+
+
 # ---------------------------------------------------------------- text
 
 
@@ -185,11 +196,24 @@ def _flags(change: Change) -> str:
     return ",".join(flags)
 
 
-def render_text(changes: Sequence[Change], title: str, generated_at: dt.datetime | None) -> str:
+def _text_coverage(coverage: CoverageNote | None, has_changes: bool) -> list[str]:
+    """The coverage lines, then the sources that could not be read, one a line."""
+    out = _headline(coverage, has_changes)
+    if coverage and coverage.unread:
+        out += [coverage.unread_heading(), *(f"  - {u.describe()}" for u in coverage.unread)]
+    return out
+
+
+def render_text(
+    changes: Sequence[Change],
+    title: str,
+    generated_at: dt.datetime | None,
+    coverage: CoverageNote | None = None,
+) -> str:
     head = [one_line(title)] + ([_stamp(generated_at)] if generated_at else [])
     if not changes:
-        return "\n".join([*head, "", NO_CHANGES]) + "\n"
-    out = [*head, _counts(changes), ""]
+        return "\n".join([*head, "", *_text_coverage(coverage, False)]) + "\n"
+    out = [*head, _counts(changes), *_text_coverage(coverage, True), ""]
     for group in build_groups(changes):
         out.append(f"== {group.region_label} · {group.kind_label} ({group.region}/{group.kind}) ==")
         body = []
@@ -227,13 +251,28 @@ def _md_link(source: Source) -> str:
     return text + (f" ({_md(source.url_text)})" if source.url_text else "")
 
 
-def render_markdown(changes: Sequence[Change], title: str, generated_at: dt.datetime | None) -> str:
+def _md_coverage(coverage: CoverageNote | None, has_changes: bool) -> list[str]:
+    """The coverage paragraphs, the unread sources as a list (names escaped)."""
+    out = [_md(line) for line in _headline(coverage, has_changes)]
+    if coverage and coverage.unread:
+        out += ["", _md(coverage.unread_heading()), "", *(f"- {_md(u.describe())}" for u in coverage.unread)]
+    return out
+
+
+def render_markdown(
+    changes: Sequence[Change],
+    title: str,
+    generated_at: dt.datetime | None,
+    coverage: CoverageNote | None = None,
+) -> str:
     out = [f"# {_md(title)}", ""]
     if generated_at:
         out += [f"_{_stamp(generated_at)}_", ""]
     if not changes:
-        return "\n".join([*out, NO_CHANGES]) + "\n"
+        return "\n".join([*out, *_md_coverage(coverage, False)]) + "\n"
     out += [_counts(changes), ""]
+    if coverage:
+        out += [*_md_coverage(coverage, True), ""]
     for group in build_groups(changes):
         out += [f"## {_md(group.region_label)} · {_md(group.kind_label)}", ""]
         out += ["| 变化 | 项目 | 字段 | 之前 | 之后 | 电工相关 |", "|---|---|---|---|---|---|"]
@@ -267,14 +306,20 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_html(changes: Sequence[Change], title: str, generated_at: dt.datetime | None) -> str:
+def render_html(
+    changes: Sequence[Change],
+    title: str,
+    generated_at: dt.datetime | None,
+    coverage: CoverageNote | None = None,
+) -> str:
     template = _environment().get_template("report.html.j2")
     return template.render(
         title=one_line(title),
         stamp=_stamp(generated_at),
         counts=_counts(changes) if changes else "",
         groups=build_groups(changes, generated_at.tzinfo if generated_at else None),
-        no_changes=NO_CHANGES,
+        headline=_headline(coverage, bool(changes)),
+        coverage=coverage,
     )
 
 
@@ -287,15 +332,19 @@ def render_report(
     *,
     title: str = DEFAULT_TITLE,
     generated_at: dt.datetime | None = None,
+    coverage: CoverageNote | None = None,
 ) -> str:
-    """The report in one format; no ``generated_at`` means no timestamp (reproducible output)."""
+    """The report in one format; no ``generated_at`` means no timestamp (reproducible output).
+
+    ``coverage`` says which sources were read; text, markdown and html carry it. JSON stays
+    the plain list of changes it always was (the caller reports coverage elsewhere)."""
     if fmt == "json":
         data: list[dict[str, Any]] = [c.to_json() for c in changes]
         return json.dumps(data, ensure_ascii=False, indent=2)
     if fmt == "text":
-        return render_text(changes, title, generated_at)
+        return render_text(changes, title, generated_at, coverage)
     if fmt == "markdown":
-        return render_markdown(changes, title, generated_at)
+        return render_markdown(changes, title, generated_at, coverage)
     if fmt == "html":
-        return render_html(changes, title, generated_at)
+        return render_html(changes, title, generated_at, coverage)
     raise ValueError(f"unknown report format: {fmt!r} (text, markdown, html or json)")

@@ -6,6 +6,7 @@ Exit codes (DESIGN.md): 0 success, 1 operational failure, 2 usage or config erro
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import logging
 import sys
@@ -42,6 +43,18 @@ COMMAND_MODULES = (
 log = logging.getLogger("policywatch")
 
 
+def _aware_time(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO time like 2026-11-20T08:00:00+08:00, got {text!r}"
+        ) from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"expected a time with its UTC offset, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="policywatch",
@@ -55,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--json", action="store_true", help="machine-readable output where a command supports it"
     )
+    # Hidden, for tests: decide what is due and report "as of" this time instead of the clock
+    # (records are still stamped with the real time).
+    parser.add_argument("--now", type=_aware_time, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -73,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"policywatch: config error: {exc}", file=sys.stderr)
         return 2
     configure_logging(config.log_settings(), args.verbose)
-    ctx = AppContext(config=config, json_output=args.json)
+    ctx = AppContext(config=config, json_output=args.json, fixed_now=args.now)
     try:
         with reported_as_unavailable(config.database_url):
             code: int = args.handler(ctx, args)

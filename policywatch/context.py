@@ -3,6 +3,7 @@ crawl child processes it has running (so that shutdown can cancel them)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawlers.processes import CrawlProcesses
 from policywatch.config import Config
 from storage.database import make_engine, session_factory
+from storage.models import utcnow
 from storage.schema import ensure_schema
 
 
@@ -23,12 +25,17 @@ class OperationalError(Exception):
 class AppContext:
     config: Config
     json_output: bool = False
+    fixed_now: dt.datetime | None = None  # the hidden --now: decide as if it were this time (tests)
     crawl_processes: CrawlProcesses = field(default_factory=CrawlProcesses, repr=False)
     _schema_checked: bool = field(default=False, repr=False)
 
     @cached_property
     def engine(self) -> Engine:
         return make_engine(self.config.database_url)
+
+    def now(self) -> dt.datetime:
+        """The time commands decide by (what is due, "as of" in reports): the clock, or --now."""
+        return self.fixed_now or utcnow()
 
     def database(self) -> sessionmaker[Session]:
         """Sessions on a database at the current schema (a new database is created on first use)."""

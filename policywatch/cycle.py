@@ -130,8 +130,11 @@ def process(ctx: AppContext) -> str:
 def notify(ctx: AppContext, *, flush: bool = False) -> str:
     """Queue released changes, send operator alerts and the digests that are due."""
     from notifier.delivery import run_notify
+    from policywatch.coverage import monitored_sources
 
-    result = run_notify(ctx.database(), ctx.config.notify_settings(), flush=flush)
+    result = run_notify(
+        ctx.database(), ctx.config.notify_settings(), flush=flush, monitored=monitored_sources(ctx)
+    )
     detail = (
         f"{result.queued} queued, {result.sent} sent, {result.failed} failed, "
         f"{result.deferred} deferred, {result.pending} pending, {result.alerts_sent} alerts"

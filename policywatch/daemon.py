@@ -13,7 +13,9 @@ Jobs: one per source (``crawl:<id>``, the source's cron or ``schedule.crawl``, j
 overlap (max_instances 1), and have an explicit misfire grace. The job store is in memory
 and rebuilt from the config at each start; a run missed while the daemon was down is
 found from ``job_runs`` (storage/jobs.py) and run once at start, whatever the number of
-missed slots.
+missed slots. A crawl whose source could not be read is retried after its backoff
+(policywatch/retry.py) when that comes before the next slot: at start, and after each
+failed run. `policywatch run` decides what is due with the same ``jobs_due``.
 """
 
 from __future__ import annotations
@@ -36,9 +38,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawlers.registry import load_sources
 from policywatch.context import AppContext
+from policywatch.coverage import coverage_at
 from policywatch.crontab import cron_trigger, missed_since
 from policywatch.cycle import run_cycle
 from policywatch.process_lock import Lease, LockHeld
+from policywatch.retry import RetryWait, retry_wait
 from storage.database import session_scope
 from storage.jobs import finish_run, last_completed_start, mark_interrupted, start_run
 from storage.models import utcnow
@@ -85,6 +89,32 @@ def catch_up_jobs(ctx: AppContext, specs: list[JobSpec], now: dt.datetime) -> se
             if missed_since(spec.cron, tz, last, now):
                 due.add(spec.id)
     return due
+
+
+@dataclass(frozen=True)
+class DueJobs:
+    """What to run now, and the crawls that wait only for a failed source's backoff."""
+
+    due: set[str]
+    retries: dict[str, RetryWait]  # job id -> its source's retry (jobs not due now)
+
+
+def jobs_due(ctx: AppContext, specs: list[JobSpec], now: dt.datetime) -> DueJobs:
+    """Due: a cron slot passed since the job's last completed run (catch_up_jobs), or its
+    source could not be read at its last crawl and the backoff since that attempt is over."""
+    due = catch_up_jobs(ctx, specs, now)
+    readings = {r.source.id: r for r in coverage_at(ctx, now).readings}
+    retries: dict[str, RetryWait] = {}
+    for spec in specs:
+        waits = [w for sid in spec.source_ids if sid in readings and (w := retry_wait(readings[sid]))]
+        if spec.id in due or not waits:
+            continue
+        first = min(waits, key=lambda w: w.at)
+        if first.at <= now:
+            due.add(spec.id)
+        else:
+            retries[spec.id] = first
+    return DueJobs(due, retries)
 
 
 class Daemon:
@@ -144,19 +174,36 @@ class Daemon:
             with session_scope(sessions) as session:
                 finish_run(session, run_id, status, detail[:2000])
             log.info("job %s %s: %s", spec.id, status, detail)
+            if spec.crawls and status == "failed":
+                self.retry_early(spec, utcnow())
+
+    def retry_early(self, spec: JobSpec, now: dt.datetime) -> None:
+        """After a crawl that could not read its source: run the job again at the retry time,
+        if that comes before its next cron slot (the slot after it is the trigger's again)."""
+        wait = jobs_due(self.ctx, [spec], now).retries.get(spec.id)
+        job = self.scheduler.get_job(spec.id)
+        if wait is None or job is None or (job.next_run_time and job.next_run_time <= wait.at):
+            return
+        job.modify(next_run_time=wait.at)
+        log.info("job %s: retry %s", spec.id, wait.describe(self.tz))
 
     def add_jobs(self, now: dt.datetime) -> None:
         specs = job_specs(self.ctx)
-        catch_up = catch_up_jobs(self.ctx, specs, now)
+        plan = jobs_due(self.ctx, specs, now)
         for spec in specs:
             trigger = cron_trigger(spec.cron, self.tz)
             if spec.jitter:
                 trigger.jitter = spec.jitter
             kwargs = {}
-            if spec.id in catch_up:
+            wait = plan.retries.get(spec.id)
+            slot = trigger.get_next_fire_time(None, now)
+            if spec.id in plan.due:
                 delay = random.uniform(0, spec.jitter) if spec.jitter else 0.0
                 kwargs["next_run_time"] = now + dt.timedelta(seconds=delay)
-                log.info("job %s missed a run while the daemon was down: running it once now", spec.id)
+                log.info("job %s is due (a missed slot or a retry): running it once now", spec.id)
+            elif wait is not None and (slot is None or wait.at < slot):
+                kwargs["next_run_time"] = wait.at
+                log.info("job %s: retry %s", spec.id, wait.describe(self.tz))
             self.scheduler.add_job(
                 self.run_job, trigger, args=[spec], id=spec.id, name=spec.id, replace_existing=True, **kwargs
             )

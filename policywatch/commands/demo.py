@@ -20,6 +20,7 @@ from pathlib import Path
 from notifier.report import render_report
 from policywatch.config import load_config
 from policywatch.context import AppContext, OperationalError
+from policywatch.coverage import coverage_at, coverage_note
 from policywatch.cycle import run_cycle
 from policywatch.demo.sample_site import sample_config, write_sample_site
 from policywatch.site_server import SiteServer
@@ -103,7 +104,8 @@ def _demo(outer: AppContext, work: Path, site: SiteServer, *, keep: bool) -> int
         everything = [
             Change.from_json(r.payload) for r in query_changes(session, since=None, electrician_only=False)
         ]
-    report = render_report(related, "text", title="policywatch demo: 电工相关政策变化")
+    coverage = coverage_note(ctx, coverage_at(ctx, ctx.now()))
+    report = render_report(related, "text", title="policywatch demo: 电工相关政策变化", coverage=coverage)
     print(report, end="" if report.endswith("\n") else "\n")
     others = len(everything) - len(related)
     if others:
@@ -112,7 +114,8 @@ def _demo(outer: AppContext, work: Path, site: SiteServer, *, keep: bool) -> int
         print(f"(+{others} change(s) not related to electricians: `{where} diff-report --all`)")
 
     (work / "diff-report.html").write_text(
-        render_report(everything, "html", title="policywatch demo: 全部政策变化"), encoding="utf-8"
+        render_report(everything, "html", title="policywatch demo: 全部政策变化", coverage=coverage),
+        encoding="utf-8",
     )
     digests = sorted(set(outbox.glob("*.eml")) - before_second) if outbox.exists() else []
     print()

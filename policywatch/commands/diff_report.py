@@ -1,15 +1,24 @@
-"""`policywatch diff-report`: what changed, for people (text, markdown, html) and scripts (json)."""
+"""`policywatch diff-report`: what changed, for people (text, markdown, html) and scripts (json).
+
+Every report says which sources in scope could not be read as of its end (their changes are
+unknown), so a failed crawl never reads as "no changes". The report is printed whatever the
+coverage; when it is incomplete the unread sources are also named on stderr (the only place
+for json, whose stdout stays a plain list of changes) and the exit code is 1, so cron and
+scripts notice.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from notifier.report import render_report
 from policywatch import filters
 from policywatch.context import AppContext, OperationalError
+from policywatch.coverage import coverage_at, coverage_note
 from rules.changes import Change
 from rules.regions import REGIONS
 from rules.registry import RULE_KINDS
@@ -58,7 +67,7 @@ def run(ctx: AppContext, args: argparse.Namespace) -> int:
     regions, kinds = filters.regions(args.region, ctx.config), filters.kinds(args.kind)
     filters.period(args.since, args.until)
     zone = ZoneInfo(ctx.config.schedule.timezone)
-    now = dt.datetime.now(zone)
+    now = ctx.now().astimezone(zone)
     since = (
         dt.datetime.combine(args.since, dt.time(), zone)
         if args.since
@@ -75,9 +84,10 @@ def run(ctx: AppContext, args: argparse.Namespace) -> int:
             electrician_only=not args.all,
         )
         changes = [Change.from_json(r.payload) for r in records]
+    coverage = coverage_note(ctx, coverage_at(ctx, min(until, now) if until else now, args.region))
     scope = "全部变化" if args.all else "电工相关变化"
     title = f"policywatch 政策变化报告（{scope}，{since.date().isoformat()} 至 {(args.until or now.date()).isoformat()}）"
-    text = render_report(changes, args.format, title=title, generated_at=now)
+    text = render_report(changes, args.format, title=title, generated_at=now, coverage=coverage)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -86,4 +96,7 @@ def run(ctx: AppContext, args: argparse.Namespace) -> int:
         print(f"wrote {len(changes)} changes to {args.output}")
     else:
         print(text, end="" if text.endswith("\n") else "\n")
+    if not coverage.complete:
+        print(f"policywatch: incomplete coverage: {coverage.sentence()}", file=sys.stderr)
+        return 1
     return 0

@@ -1,15 +1,21 @@
-"""`policywatch health` and `policywatch accept VERSION`: what the health guard is holding."""
+"""`policywatch health` and `policywatch accept VERSION`: what the health guard is holding.
+
+Unhealthy (exit 1): a suspect version held back, or an enabled source that could not be read
+at its last crawl or was never read at all (a database nobody has crawled yet is not
+"healthy": nothing is known).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+from zoneinfo import ZoneInfo
 
-from crawlers.registry import load_sources
+from notifier.localtime import local_time
 from policywatch.context import AppContext, OperationalError
-from policywatch.terminal import print_table
+from policywatch.coverage import coverage_at
+from policywatch.terminal import json_time, print_table
 from storage.database import session_scope
-from storage.documents import last_crawl_runs
 from storage.models import RuleSetVersion
 from storage.rulesets import held_versions, is_held, release_version
 
@@ -25,9 +31,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def show_health(ctx: AppContext, args: argparse.Namespace) -> int:
-    sources = load_sources(ctx.config.crawl_config())
+    tz = ZoneInfo(ctx.config.schedule.timezone)
     with session_scope(ctx.database()) as session:
-        runs = last_crawl_runs(session)
         suspects = [
             {
                 "version": v.id,
@@ -40,16 +45,24 @@ def show_health(ctx: AppContext, args: argparse.Namespace) -> int:
             }
             for v in held_versions(session)
         ]
-        unhealthy = [
-            {"source": s.id, "status": runs[s.id].status, "message": runs[s.id].message}
-            for s in sources
-            if s.id in runs and runs[s.id].status != "ok"
-        ]
+    unread = coverage_at(ctx, ctx.now()).unread
+    unhealthy = [
+        {
+            "source": r.source.id,
+            "status": r.status or "never crawled",
+            "unread_since": r.unread_since,
+            "last_read": r.last_read_at,
+            "message": r.message,
+        }
+        for r in unread
+    ]
+    code = 1 if suspects or unhealthy else 0
     if ctx.json_output:
-        print(json.dumps({"suspect_versions": suspects, "sources": unhealthy}, ensure_ascii=False, indent=2))
-        return 0
-    if not suspects and not unhealthy:
-        print("healthy: no suspect versions held, every crawled source ok")
+        out = {"suspect_versions": suspects, "sources": unhealthy}
+        print(json.dumps(out, ensure_ascii=False, indent=2, default=json_time))
+        return code
+    if not code:
+        print("healthy: no suspect versions held, every enabled source read at its last crawl")
         return 0
     if suspects:
         print("Suspect versions held back from subscribers (`policywatch accept VERSION` releases one):")
@@ -57,13 +70,26 @@ def show_health(ctx: AppContext, args: argparse.Namespace) -> int:
             ["version", "region", "kind", "rows", "reason"],
             [[s["version"], s["region"], s["kind"], s["rows"], s["reason"]] for s in suspects],
         )
-    if unhealthy:
-        print("\nSources not ok at their last crawl:")
-        print_table(
-            ["source", "status", "message"],
-            [[u["source"], u["status"], u["message"] or ""] for u in unhealthy],
+    if unread:
+        never = sum(r.last_read_at is None for r in unread)
+        print(
+            f"\nSources that could not be read ({len(unread)}, {never} never read; times {tz.key}):"
+            " their changes are unknown"
         )
-    return 0
+        print_table(
+            ["source", "status", "since", "last read", "message"],
+            [
+                [
+                    r.source.id,
+                    r.status or "never crawled",
+                    local_time(r.unread_since, tz) if r.unread_since else "-",
+                    local_time(r.last_read_at, tz) if r.last_read_at else "never",
+                    r.message or "",
+                ]
+                for r in unread
+            ],
+        )
+    return code
 
 
 def accept_version(ctx: AppContext, args: argparse.Namespace) -> int:

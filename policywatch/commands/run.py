@@ -1,9 +1,11 @@
 """`policywatch run`: one full cycle now, for people who schedule with system cron.
 
 Crawls the sources that are due (a slot of their cron passed since their last completed
-run, the same bookkeeping the daemon uses, so cron can call `run` often and the config
-decides), parses, versions, queues and sends what is due. Exit 0 if everything worked, 1
-if anything failed, with every other step still done and stored. Holds the same database
+run, or a source that could not be read is past its retry backoff: the daemon's
+``jobs_due``, so cron can call `run` often and the config decides), parses, versions,
+queues and sends what is due. Exit 0 if everything worked (a failed source waiting for its
+retry is said, not counted as a failure of this run), 1 if anything failed, with every other
+step still done and stored. Holds the same database
 lease as the daemon, so an overlapping cron run or a running daemon makes it exit 1.
 """
 
@@ -11,14 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
+from zoneinfo import ZoneInfo
 
 from policywatch.context import AppContext
 from policywatch.cycle import CycleReport, run_cycle
-from policywatch.daemon import NOTIFY_JOB, JobSpec, catch_up_jobs, job_specs
+from policywatch.daemon import NOTIFY_JOB, JobSpec, job_specs, jobs_due
 from policywatch.process_lock import Lease
+from policywatch.retry import RetryWait
+from policywatch.terminal import json_time
 from storage.database import session_scope
 from storage.jobs import finish_run, mark_interrupted, start_run
-from storage.models import utcnow
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,17 +34,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=run)
 
 
-def _selected(ctx: AppContext, args: argparse.Namespace, specs: list[JobSpec]) -> list[JobSpec]:
+def _selected(
+    ctx: AppContext, args: argparse.Namespace, specs: list[JobSpec]
+) -> tuple[list[JobSpec], list[RetryWait]]:
+    """The crawl jobs to run now, and the failed sources that wait for their retry."""
     crawl_specs = [s for s in specs if s.crawls]
     if args.source:
         from crawlers.registry import select_sources
 
         wanted = {s.id for s in select_sources(ctx.config.crawl_config(), args.source)}  # unknown id: exit 2
-        return [JobSpec("crawl:" + sid, ctx.config.schedule.crawl, (sid,)) for sid in sorted(wanted)]
+        return [JobSpec("crawl:" + sid, ctx.config.schedule.crawl, (sid,)) for sid in sorted(wanted)], []
     if args.all:
-        return crawl_specs
-    due = catch_up_jobs(ctx, crawl_specs, utcnow())
-    return [s for s in crawl_specs if s.id in due]
+        return crawl_specs, []
+    plan = jobs_due(ctx, crawl_specs, ctx.now())
+    return [s for s in crawl_specs if s.id in plan.due], list(plan.retries.values())
 
 
 def _source_status(report: CycleReport, source_id: str) -> str:
@@ -52,7 +59,7 @@ def _source_status(report: CycleReport, source_id: str) -> str:
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
     sessions = ctx.database()
     with Lease(sessions, ctx.config.schedule.lease_seconds):
-        specs = _selected(ctx, args, job_specs(ctx))
+        specs, waits = _selected(ctx, args, job_specs(ctx))
         source_ids = [sid for s in specs for sid in s.source_ids]
         with session_scope(sessions) as session:
             mark_interrupted(session)
@@ -67,10 +74,24 @@ def run(ctx: AppContext, args: argparse.Namespace) -> int:
             finish_run(
                 session, run_ids[NOTIFY_JOB], "ok" if not report.failed_steps else "failed", detail[:2000]
             )
+    tz = ZoneInfo(ctx.config.schedule.timezone)
     if ctx.json_output:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        retries = [
+            {"source": w.reading.source.id, "status": w.reading.status, "failures": w.reading.failures,
+             "retry_at": w.at}
+            for w in waits
+        ]  # fmt: skip
+        out = {**report.to_json(), "retries": retries}
+        print(json.dumps(out, ensure_ascii=False, indent=2, default=json_time))
     else:
-        if not source_ids:
+        if waits:
+            lead = "nothing to crawl now" if not source_ids else "not crawled this time"
+            print(
+                f"{lead}: {len(waits)} source(s) that could not be read wait for their retry (times {tz.key}):"
+            )
+            for wait in waits:
+                print(f"  {wait.describe(tz)}")
+        elif not source_ids:
             print("no source due for a crawl (use --all to crawl anyway)")
         print(detail)
     return 0 if report.ok else 1

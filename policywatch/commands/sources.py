@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from crawlers.registry import load_sources
+from notifier.localtime import local_time
 from policywatch.context import AppContext
-from policywatch.terminal import print_table
+from policywatch.terminal import json_time, print_table
 from storage.database import session_scope
 from storage.documents import last_crawl_runs
 from storage.rulesets import held_versions_by_source
@@ -37,19 +39,28 @@ def run(ctx: AppContext, args: argparse.Namespace) -> int:
                     "verified": src.verified,
                     "start_urls": list(src.start_urls),
                     "status": run_.status if run_ else "never crawled",
-                    "last_crawl": run_.finished_at.isoformat(timespec="seconds")
-                    if run_ and run_.finished_at
-                    else None,
+                    "last_crawl": run_.finished_at if run_ else None,
                     "items": run_.items_seen if run_ else None,
                     "message": run_.message if run_ else None,
                     "suspect_versions": held.get(src.id, []),
                 }
             )
     if ctx.json_output:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=json_time))
         return 0
+    tz = ZoneInfo(ctx.config.schedule.timezone)
     print_table(
-        ["id", "name", "region", "enabled", "urls", "status", "last crawl (UTC)", "items", "held versions"],
+        [
+            "id",
+            "name",
+            "region",
+            "enabled",
+            "urls",
+            "status",
+            f"last crawl ({tz.key})",
+            "items",
+            "held versions",
+        ],
         [
             [
                 r["id"],
@@ -58,7 +69,7 @@ def run(ctx: AppContext, args: argparse.Namespace) -> int:
                 "yes" if r["enabled"] else "no",
                 f"{len(r['start_urls'])}{'' if r['verified'] else ' (unverified)'}",
                 r["status"],
-                r["last_crawl"] or "-",
+                local_time(r["last_crawl"], tz) if r["last_crawl"] else "-",
                 "-" if r["items"] is None else r["items"],
                 ", ".join(f"#{v}" for v in r["suspect_versions"]) or "-",
             ]

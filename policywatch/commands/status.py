@@ -2,7 +2,8 @@
 
 Reads only the database and the config, so it works whether or not a daemon is running
 (next runs are computed from the cron expressions; the daemon adds up to
-``schedule.jitter_seconds`` to crawl jobs).
+``schedule.jitter_seconds`` to crawl jobs). Text shows times in ``schedule.timezone``;
+``--json`` gives them in UTC ISO 8601 with the offset.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ import argparse
 import datetime as dt
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from crawlers.registry import load_sources
+from notifier.localtime import local_time
 from policywatch.context import AppContext
+from policywatch.coverage import coverage_at, coverage_note
 from policywatch.crontab import next_fire
 from policywatch.daemon import job_specs
 from policywatch.process_lock import LOCK_NAME
-from policywatch.terminal import print_table
+from policywatch.retry import retry_wait
+from policywatch.terminal import json_time, print_table
 from storage.database import safe_url, session_scope
 from storage.documents import last_crawl_runs
 from storage.jobs import latest_completed, latest_runs
 from storage.locks import lock_state
-from storage.models import utcnow
 from storage.status import delivery_counts
 
 
@@ -31,11 +34,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "status", help="last and next run per job, source health, deliveries, database, SMTP"
     )
     parser.set_defaults(handler=run)
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    """UTC, ISO 8601 with the offset."""
-    return value.astimezone(dt.UTC).isoformat(timespec="seconds") if value else None
 
 
 def _smtp(ctx: AppContext) -> str:
@@ -52,7 +50,8 @@ def connection_info(ctx: AppContext) -> dict[str, str]:
 
 
 def collect(ctx: AppContext) -> dict[str, Any]:
-    now = utcnow()
+    """Everything status shows; times are aware datetimes (the output decides their form)."""
+    now = ctx.now()
     schedule = ctx.config.schedule
     lease = float(schedule.lease_seconds)
     with session_scope(ctx.database()) as session:
@@ -60,6 +59,7 @@ def collect(ctx: AppContext) -> dict[str, Any]:
         crawls = last_crawl_runs(session)
         deliveries = delivery_counts(session)
         lock = lock_state(session, LOCK_NAME)
+    coverage = coverage_at(ctx, now)
     jobs = []
     for spec in job_specs(ctx):
         last, done = runs.get(spec.id), completed.get(spec.id)
@@ -67,20 +67,26 @@ def collect(ctx: AppContext) -> dict[str, Any]:
             {
                 "job": spec.id,
                 "cron": spec.cron,
-                "last_run": _iso(last.started_at) if last else None,
+                "last_run": last.started_at if last else None,
                 "last_status": last.status if last else "never run",
-                "last_completed": _iso(done.finished_at) if done else None,
-                "next_run": _iso(next_fire(spec.cron, schedule.timezone, now)),
+                "last_completed": done.finished_at if done else None,
+                "next_run": next_fire(spec.cron, schedule.timezone, now),
             }
         )
     sources = []
-    for src in load_sources(ctx.config.crawl_config()):
-        crawl = crawls.get(src.id)
+    for reading in coverage.readings:
+        crawl = crawls.get(reading.source.id)
+        wait = retry_wait(reading)
         sources.append(
             {
-                "source": src.id,
-                "status": crawl.status if crawl else "never crawled",
-                "last_crawl": _iso(crawl.finished_at or crawl.started_at) if crawl else None,
+                "source": reading.source.id,
+                "name": reading.source.name,
+                "status": reading.status or "never crawled",
+                "read": reading.read,
+                "unread_since": reading.unread_since,
+                "last_read": reading.last_read_at,
+                "retry_at": wait.at if wait else None,
+                "last_crawl": (crawl.finished_at or crawl.started_at) if crawl else None,
                 "items": crawl.items_seen if crawl else None,
                 "errors": crawl.errors if crawl else None,
                 "message": crawl.message if crawl else None,
@@ -91,16 +97,24 @@ def collect(ctx: AppContext) -> dict[str, Any]:
         alive = (now - lock.heartbeat_at).total_seconds() < lease
         holder = {
             "holder": lock.holder,
-            "since": _iso(lock.acquired_at),
-            "heartbeat": _iso(lock.heartbeat_at),
+            "since": lock.acquired_at,
+            "heartbeat": lock.heartbeat_at,
             "alive": alive,
         }
+    note = coverage_note(ctx, coverage)
     return {
         **connection_info(ctx),
         "timezone": schedule.timezone,
         "daemon_lock": holder,
         "jobs": jobs,
         "sources": sources,
+        "coverage": {
+            "summary": note.summary(),
+            "unread": [
+                {"source": r.source.id, "description": u.describe()}
+                for r, u in zip(coverage.unread, note.unread, strict=True)
+            ],
+        },
         "deliveries": deliveries,
     }
 
@@ -108,8 +122,13 @@ def collect(ctx: AppContext) -> dict[str, Any]:
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
     data = collect(ctx)
     if ctx.json_output:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=json_time))
         return 0
+    tz = ZoneInfo(data["timezone"])
+
+    def when(value: dt.datetime | None) -> str:
+        return local_time(value, tz) if value else "-"
+
     print(f"database: {data['database']}")
     print(f"smtp:     {data['smtp']}")
     lock = data["daemon_lock"]
@@ -118,30 +137,39 @@ def run(ctx: AppContext, args: argparse.Namespace) -> int:
     else:
         state = "alive" if lock["alive"] else "lapsed"
         print(
-            f"lock:     held by {lock['holder']} since {lock['since']} (heartbeat {lock['heartbeat']}, {state})"
+            f"lock:     held by {lock['holder']} since {when(lock['since'])}"
+            f" (heartbeat {when(lock['heartbeat'])}, {state})"
         )
     d = data["deliveries"]
     print(f"deliveries: {d['pending']} pending, {d['failed']} failed, {d['sent']} sent")
-    print(f"\nJobs (times UTC; cron in {data['timezone']}):")
+    print(f"\nJobs (times and cron in {data['timezone']}):")
     print_table(
         ["job", "cron", "last run", "status", "next run"],
         [
-            [j["job"], j["cron"], j["last_run"] or "-", j["last_status"], j["next_run"] or "-"]
+            [j["job"], j["cron"], when(j["last_run"]), j["last_status"], when(j["next_run"])]
             for j in data["jobs"]
         ],
     )
     print("\nSources:")
     print_table(
-        ["source", "status", "last crawl", "items", "errors"],
+        ["source", "status", "last crawl", "unread since", "retry from", "items", "errors"],
         [
             [
                 s["source"],
                 s["status"],
-                s["last_crawl"] or "-",
+                when(s["last_crawl"]),
+                when(s["unread_since"]) if not s["read"] else "-",
+                when(s["retry_at"]),
                 s["items"] if s["items"] is not None else "-",
                 s["errors"] if s["errors"] is not None else "-",
             ]
             for s in data["sources"]
         ],
     )
+    cover = data["coverage"]
+    print(f"coverage: {cover['summary']}")
+    if cover["unread"]:
+        print(f"not read, changes unknown ({len(cover['unread'])}):")
+        for unread in cover["unread"]:
+            print(f"  {unread['source']}: {unread['description']}")
     return 0
