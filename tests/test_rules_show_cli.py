@@ -7,29 +7,13 @@ from pathlib import Path
 
 from harness import run_cli, write_config
 from sqlalchemy.orm import Session, sessionmaker
-from test_versioning import LEVELS, points, run, store
+from test_versioning import store_schedule_and_its_repealing_revision
 
 
 def test_rules_show_at_a_date_between_a_schedule_and_the_revision_that_repeals_it(
     sessions: sessionmaker[Session], database_url: str, tmp_path: Path
 ) -> None:
-    store(
-        sessions,
-        "http://x/2025.htm",
-        points(LEVELS, published_at="2025-11-20", effective_at="2025-12-01", doc_number="泉人社〔2025〕30号"),
-    )
-    store(
-        sessions,
-        "http://x/2026.htm",
-        points(
-            {**LEVELS, "三级/高级工": 45},
-            published_at="2026-02-10",
-            effective_at="2026-03-01",
-            doc_number="泉人社〔2026〕4号",
-            replaces=["泉人社〔2025〕30号"],
-        ),
-    )
-    run(sessions)
+    store_schedule_and_its_repealing_revision(sessions)
     config = write_config(tmp_path / "policywatch.toml", database_url)
 
     def shown(at: str) -> dict[str, object]:

@@ -222,9 +222,8 @@ def test_parser_upgrade_differences_are_not_policy_news(sessions: sessionmaker[S
         assert upgrade.parser_upgrade and upgrade.released_at is None
 
 
-def test_a_repeal_ends_a_document_from_the_repealing_date_not_retroactively(
-    sessions: sessionmaker[Session],
-) -> None:
+def store_schedule_and_its_repealing_revision(sessions: sessionmaker[Session]) -> None:
+    """A 2025 schedule in force from 2025-12-01, repealed by its revision from 2026-03-01."""
     store(
         sessions,
         "http://x/2025.htm",
@@ -242,6 +241,12 @@ def test_a_repeal_ends_a_document_from_the_repealing_date_not_retroactively(
         ),
     )
     run(sessions)
+
+
+def test_a_repeal_ends_a_document_from_the_repealing_date_not_retroactively(
+    sessions: sessionmaker[Session],
+) -> None:
+    store_schedule_and_its_repealing_revision(sessions)
     with session_scope(sessions) as s:
         before, _ = rules_in_force(s, "quanzhou", "points_schedule", dt.date(2025, 11, 30))
         assert before is None  # nothing was in force before the first schedule took effect
