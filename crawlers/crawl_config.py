@@ -36,7 +36,7 @@ class CrawlSettings:
 
     user_agent: str = field(
         default="policywatch/{version} (+{contact})",
-        metadata={"doc": "User-Agent; {version} and {contact} are filled in."},
+        metadata={"doc": "User-Agent; {version} and {contact} are filled in.", "format": "user_agent"},
     )
     contact: str = field(
         default="https://github.com/policywatch/policywatch",
@@ -47,6 +47,7 @@ class CrawlSettings:
         metadata={
             "doc": "Seconds between requests to one host (AutoThrottle may add more); >= 1 recommended.",
             "min": 0,
+            "max": 3600,
         },
     )
     concurrent_requests_per_domain: int = field(
@@ -60,7 +61,7 @@ class CrawlSettings:
             "min": 1024,
         },
     )
-    timeout_seconds: int = field(default=30, metadata={"doc": "Per-request timeout.", "min": 1})
+    timeout_seconds: int = field(default=30, metadata={"doc": "Per-request timeout.", "min": 1, "max": 3600})
     retries: int = field(
         default=3, metadata={"doc": "Retries on 5xx, timeouts and resets (with backoff).", "min": 0}
     )
@@ -107,7 +108,14 @@ class LogSettings:
         default="INFO",
         metadata={"doc": "DEBUG, INFO, WARNING or ERROR.", "choices": ("DEBUG", "INFO", "WARNING", "ERROR")},
     )
-    file: str = field(default="", metadata={"doc": "Also log to this file, rotated (empty: stderr only)."})
+    file: str = field(
+        default="",
+        metadata={
+            "doc": "Also log to this file, rotated (empty: stderr only).",
+            "format": "log_file",
+            "optional": True,
+        },
+    )
     max_bytes: int = field(
         default=10 * 1024 * 1024, metadata={"doc": "Rotate the log file at this size.", "min": 1024}
     )

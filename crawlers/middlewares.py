@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -18,14 +18,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawlers.health import printable
+from crawlers.registry import on_domains
 
 log = logging.getLogger("crawlers")
-
-
-def on_domains(url: str, domains: list[str] | tuple[str, ...]) -> bool:
-    """Whether the URL's host is one of ``domains`` or below one of them."""
-    host = (urlsplit(url).hostname or "").lower()
-    return any(host == d or host.endswith("." + d) for d in (d.lower() for d in domains))
 
 
 class RetryBackoffMiddleware:

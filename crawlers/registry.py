@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -66,15 +67,46 @@ def _build(source_id: str, data: Mapping[str, object], origin: str) -> SourceDef
     return _checked(source, origin)
 
 
+# Ids end up in file names, log lines and URLs: letters, digits and dashes only (no "../").
+_SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+
+
+def on_domains(url: str, domains: list[str] | tuple[str, ...]) -> bool:
+    """Whether the URL's host is one of ``domains`` or below one of them."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in (d.lower() for d in domains))
+
+
 def _checked(source: SourceDefinition, origin: str) -> SourceDefinition:
-    """The source, if a spider can read it: a known family and authority, a start URL."""
+    """The source, if a spider can read it: safe ids, a known family and authority, start URLs
+    inside the allowed domains (a source that may not fetch its own list page reads nothing)."""
     key = f"sources.{source.id}"
+    if not _SAFE_ID.match(source.id):
+        raise SourceError(origin, key, "an id of lower-case letters, digits and dashes", source.id)
+    if not _SAFE_ID.match(source.region):
+        raise SourceError(
+            origin, f"{key}.region", "a region id of lower-case letters, digits and dashes", source.region
+        )
     if source.family not in SPIDER_FAMILIES:
         raise SourceError(origin, f"{key}.family", "one of " + ", ".join(SPIDER_FAMILIES), source.family)
     if source.authority not in AUTHORITIES:
         raise SourceError(origin, f"{key}.authority", "one of " + ", ".join(AUTHORITIES), source.authority)
     if not source.start_urls:
         raise SourceError(origin, f"{key}.start_urls", "at least one URL")
+    bad = [d for d in source.allowed_domains if not _HOSTNAME.match(d)]
+    if not source.allowed_domains or bad:
+        raise SourceError(
+            origin, f"{key}.allowed_domains", "host names like rsj.xm.gov.cn", list(source.allowed_domains)
+        )
+    for url in source.start_urls:
+        if not on_domains(url, source.allowed_domains):
+            raise SourceError(
+                origin,
+                f"{key}.allowed_domains",
+                f"domains that include the host of {url}",
+                list(source.allowed_domains),
+            )
     return source
 
 

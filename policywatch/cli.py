@@ -88,7 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"policywatch: config error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(config.log_settings(), args.verbose)
+    try:
+        configure_logging(config.log_settings(), args.verbose)
+    except OSError as exc:  # log.file not writable (read-only folder, a device, …)
+        print(
+            f"policywatch: config error: {config.origin}: log.file: cannot write it ({exc})", file=sys.stderr
+        )
+        return 2
     ctx = AppContext(config=config, json_output=args.json, fixed_now=args.now)
     try:
         with reported_as_unavailable(config.database_url):

@@ -17,8 +17,10 @@ value names an environment variable holding a secret: masked when shown).
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import string
 import tomllib
 import types
 import typing
@@ -201,10 +203,46 @@ def _check_cron(value: str) -> str | None:
     return None
 
 
-def _check_url(value: str) -> str | None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "an http:// or https:// URL with a host"
+def _check_url(value: str, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
+    expected = "an " + " or ".join(f"{s}://" for s in schemes) + " URL with a host and no spaces"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # http://[::1/ and the like
+        return expected
+    if parts.scheme not in schemes or not host or any(c.isspace() for c in value):
+        return expected
+    return None
+
+
+def _check_https_url(value: str) -> str | None:
+    """Mail clients only offer one-click unsubscribe (RFC 8058) over https."""
+    return _check_url(value, ("https",))
+
+
+def _check_user_agent(value: str) -> str | None:
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    except ValueError:
+        fields = {"?"}
+    unknown = fields - {"version", "contact"}
+    return (
+        f"text whose only fields are {{version}} and {{contact}} (not {sorted(unknown)})" if unknown else None
+    )
+
+
+def _check_existing_file(value: str) -> str | None:
+    return None if Path(value).expanduser().is_file() else "an existing file"
+
+
+def _check_existing_dir(value: str) -> str | None:
+    return None if Path(value).expanduser().is_dir() else "an existing folder"
+
+
+def _check_log_file(value: str) -> str | None:
+    path = Path(value).expanduser()
+    if path.is_dir() or not path.parent.is_dir():
+        return "a file in an existing folder"
     return None
 
 
@@ -240,6 +278,11 @@ def _check_database_url(value: str) -> str | None:
 FORMATS: dict[str, Callable[[str], str | None]] = {
     "database_url": _check_database_url,
     "url": _check_url,
+    "https_url": _check_https_url,
+    "user_agent": _check_user_agent,
+    "existing_file": _check_existing_file,
+    "existing_dir": _check_existing_dir,
+    "log_file": _check_log_file,
     "email": _check_email,
     "cron": _check_cron,
     "timezone": _check_timezone,
@@ -273,6 +316,8 @@ def _validate(origin: str, key: str, setting: Setting, value: Any) -> Any:
         value = float(value)
     if isinstance(value, bool) and expected is not bool:
         raise ConfigError(origin, key, _type_name(expected), value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(origin, key, "a finite number", value)
     if not isinstance(value, expected):
         raise ConfigError(origin, key, _type_name(expected), value)
     if isinstance(value, list):
@@ -327,6 +372,8 @@ def parse_config(text: str, origin: str) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(origin, "(file)", f"valid TOML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(origin, "(file)", "valid TOML (nested too deeply)") from None
     sections: dict[str, Any] = {}
     sources: dict[str, SourceOverride] = {}
     for section, content in raw.items():

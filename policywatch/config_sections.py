@@ -40,7 +40,7 @@ class SmtpSettings:
         default="",
         metadata={"doc": "SMTP server; empty means write .eml files to notify.outbox_dir instead."},
     )
-    port: int = field(default=587, metadata={"doc": "SMTP port.", "min": 1})
+    port: int = field(default=587, metadata={"doc": "SMTP port.", "min": 1, "max": 65535})
     security: str = field(
         default="starttls",
         metadata={"doc": "starttls, tls (implicit) or none.", "choices": ("starttls", "tls", "none")},
@@ -49,7 +49,9 @@ class SmtpSettings:
         default="",
         metadata={
             "doc": "PEM file of CA certificates trusted for the SMTP server's TLS certificate "
-            "(a private CA); empty: the system trust store."
+            "(a private CA); empty: the system trust store.",
+            "format": "existing_file",
+            "optional": True,
         },
     )
     username: str = field(default="", metadata={"doc": "SMTP user name (empty: no login)."})
@@ -90,7 +92,7 @@ class NotificationSettings:
         metadata={
             "doc": "Public https URL of the unsubscribe endpoint (policywatch unsubscribe-server "
             "behind a TLS reverse proxy); enables one-click unsubscribe links.",
-            "format": "url",
+            "format": "https_url",
             "optional": True,
         },
     )
@@ -102,7 +104,12 @@ class NotificationSettings:
         },
     )
     templates_dir: str = field(
-        default="", metadata={"doc": "Folder whose templates override the built-in digest templates."}
+        default="",
+        metadata={
+            "doc": "Folder whose templates override the built-in digest templates.",
+            "format": "existing_dir",
+            "optional": True,
+        },
     )
     daily_hour: int = field(
         default=8,

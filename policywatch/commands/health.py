@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     health.set_defaults(handler=show_health)
     accept = sub.add_parser("accept", help="release a suspect version's changes to subscribers")
     accept.add_argument(
-        "version", type=int, metavar="VERSION", help="version number shown by `policywatch health`"
+        "version", type=version_number, metavar="VERSION", help="version number shown by `policywatch health`"
     )
     accept.set_defaults(handler=accept_version)
 
@@ -90,6 +90,13 @@ def show_health(ctx: AppContext, args: argparse.Namespace) -> int:
             ],
         )
     return code
+
+
+def version_number(text: str) -> int:
+    """A version id the database can hold (a 20-digit number is a typo, not a lookup)."""
+    if not text.isdigit() or not 0 < int(text) < 2**31:
+        raise argparse.ArgumentTypeError(f"expected a version number like 12, got {text!r}")
+    return int(text)
 
 
 def accept_version(ctx: AppContext, args: argparse.Namespace) -> int:
