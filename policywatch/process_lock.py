@@ -18,7 +18,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from policywatch.context import OperationalError
+from policywatch.context import AppContext, OperationalError
 from storage.database import session_scope
 from storage.locks import heartbeat, lock_state, make_holder, release, try_acquire
 
@@ -117,3 +117,9 @@ class Lease:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release()
+
+
+def exclusive(ctx: AppContext) -> Lease:
+    """The lease for a command that writes what a cycle writes (crawl, reparse, notify, run):
+    beside a running daemon or run it exits 1 instead of racing it."""
+    return Lease(ctx.database(), ctx.config.schedule.lease_seconds)

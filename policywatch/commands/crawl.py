@@ -13,6 +13,7 @@ import sys
 
 from policywatch.context import AppContext
 from policywatch.cycle import crawl, process
+from policywatch.process_lock import exclusive
 from policywatch.terminal import print_table
 
 
@@ -24,11 +25,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
-    results = crawl(ctx, args.source)
-    try:  # what was stored is parsed and versioned right away (the daemon does the same)
-        versioning, versioning_ok = process(ctx), True
-    except RuntimeError as exc:
-        versioning, versioning_ok = str(exc), False
+    with exclusive(ctx):
+        results = crawl(ctx, args.source)
+        try:  # what was stored is parsed and versioned right away (the daemon does the same)
+            versioning, versioning_ok = process(ctx), True
+        except RuntimeError as exc:
+            versioning, versioning_ok = str(exc), False
     print(f"parse and version: {versioning}", file=sys.stderr)
     if ctx.json_output or args.crawl_json:
         print(json.dumps([h.to_json() for h in results], ensure_ascii=False, indent=2))

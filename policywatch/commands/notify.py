@@ -13,6 +13,7 @@ import json
 from notifier.delivery import NotifyResult, run_notify
 from policywatch.context import AppContext
 from policywatch.coverage import monitored_sources
+from policywatch.process_lock import exclusive
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,9 +46,10 @@ def summary_line(result: NotifyResult) -> str:
 
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
-    result = run_notify(
-        ctx.database(), ctx.config.notify_settings(), flush=args.flush, monitored=monitored_sources(ctx)
-    )
+    with exclusive(ctx):
+        result = run_notify(
+            ctx.database(), ctx.config.notify_settings(), flush=args.flush, monitored=monitored_sources(ctx)
+        )
     if ctx.json_output:
         print(
             json.dumps(

@@ -10,6 +10,7 @@ from parsers import PARSER_VERSION
 from policywatch.commands.diff_report import parse_date
 from policywatch.context import AppContext
 from policywatch.pipeline import process_new_versions
+from policywatch.process_lock import exclusive
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,7 +21,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
     since = dt.datetime.combine(args.since, dt.time(), dt.UTC) if args.since else None
-    report = process_new_versions(ctx.database(), since=since, limits=ctx.config.parse_limits())
+    with exclusive(ctx):
+        report = process_new_versions(ctx.database(), since=since, limits=ctx.config.parse_limits())
     summary = {
         "parser_version": PARSER_VERSION,
         "documents": report.documents,

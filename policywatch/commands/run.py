@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from policywatch.context import AppContext
 from policywatch.cycle import CycleReport, run_cycle
 from policywatch.daemon import NOTIFY_JOB, JobSpec, job_specs, jobs_due
-from policywatch.process_lock import Lease
+from policywatch.process_lock import exclusive
 from policywatch.retry import RetryWait
 from policywatch.terminal import json_time
 from storage.database import session_scope
@@ -58,7 +58,7 @@ def _source_status(report: CycleReport, source_id: str) -> str:
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
     sessions = ctx.database()
-    with Lease(sessions, ctx.config.schedule.lease_seconds):
+    with exclusive(ctx):
         specs, waits = _selected(ctx, args, job_specs(ctx))
         source_ids = [sid for s in specs for sid in s.source_ids]
         with session_scope(sessions) as session:
