@@ -240,10 +240,9 @@ def _check_existing_dir(value: str) -> str | None:
 
 
 def _check_log_file(value: str) -> str | None:
-    path = Path(value).expanduser()
-    if path.is_dir() or not path.parent.is_dir():
-        return "a file in an existing folder"
-    return None
+    """A file, not a folder (its folder is created when logging starts; a failure there is
+    reported then, in one line)."""
+    return "a file, not a folder" if Path(value).expanduser().is_dir() else None
 
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$|^[^@\s<>\"',;]+@localhost$")

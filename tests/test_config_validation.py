@@ -23,7 +23,7 @@ NEW_SOURCE = 'name = "x"\nauthority = "hrss"\nfamily = "trs"\n'
         ('[smtp]\nca_file = "/nonexistent/ca.pem"', "smtp.ca_file", "an existing file"),
         ('[notify]\npublic_url = "http://pw.example.org/u"', "notify.public_url", "https://"),
         ('[notify]\ntemplates_dir = "/nonexistent/templates"', "notify.templates_dir", "an existing folder"),
-        ('[log]\nfile = "/nonexistent/dir/pw.log"', "log.file", "a file in an existing folder"),
+        ('[log]\nfile = "/tmp"', "log.file", "a file, not a folder"),
         ("[sources.xiamen-hrss]\nallowed_domains = []", "sources.xiamen-hrss.allowed_domains", "host names"),
         (
             '[sources.xiamen-hrss]\nallowed_domains = ["example.org"]',
