@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawlers.health import SourceHealth
 from crawlers.processes import CrawlProcesses
 from crawlers.runner import crawl_sources
+from policywatch.config import load_config
 from tests.crawlers.crawl_helpers import HRSS, HRSS_LIST, source_toml, write_crawl_config
 
 pytestmark = pytest.mark.slow
@@ -50,11 +51,12 @@ def test_cancelling_a_running_crawl_terminates_the_child_it_started(
         retries=0,
         timeout_seconds=120,
     )
+    crawl_config = load_config(str(config)).crawl_config()
     processes = CrawlProcesses()
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     results: list[SourceHealth] = []
     crawl = threading.Thread(
-        target=lambda: results.extend(crawl_sources(str(config), ["c-slow"], processes=processes))
+        target=lambda: results.extend(crawl_sources(crawl_config, ["c-slow"], processes=processes))
     )
     crawl.start()
     try:
