@@ -79,8 +79,16 @@ class CrawlSettings:
     recheck_days: int = field(
         default=7,
         metadata={
-            "doc": "Relevant documents already stored are refetched after this many days "
-            "(pages are edited in place).",
+            "doc": "Relevant documents that are not current are rechecked (conditional requests) "
+            "after this many days.",
+            "min": 0,
+        },
+    )
+    current_window_days: int = field(
+        default=730,
+        metadata={
+            "doc": "Relevant documents published within this many days, or feeding a rule set in "
+            "force, are rechecked on every poll, attachments included (0: only those in force).",
             "min": 0,
         },
     )

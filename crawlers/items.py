@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from storage.list_pages import KnownListPage
+
 
 @dataclass
 class ListRow:
@@ -21,6 +23,14 @@ class ListEntriesItem:
     source_id: str
     page_url: str
     entries: list[ListRow]
+
+
+@dataclass
+class ListPageItem:
+    """A list page as read: its validators (only when it listed entries) and what it linked."""
+
+    source_id: str
+    page: KnownListPage
 
 
 @dataclass

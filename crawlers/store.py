@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawlers.health import SourceHealth
-from crawlers.items import AttachmentItem, ListEntriesItem, NotModifiedItem, PageItem
+from crawlers.items import AttachmentItem, ListEntriesItem, ListPageItem, NotModifiedItem, PageItem
 from crawlers.registry import SourceDefinition
 from storage.database import make_engine, session_factory, session_scope
 from storage.documents import (
@@ -28,6 +28,8 @@ from storage.documents import (
     sync_sources,
     update_fetch_state,
 )
+from storage.list_pages import KnownListPage, known_list_pages, record_list_page
+from storage.rulesets import documents_in_force
 from storage.schema import ensure_schema
 
 _ENGINES: dict[str, Engine] = {}
@@ -67,6 +69,14 @@ class CrawlStore:
         with session_scope(self.sessions) as session:
             return known_documents(session, source_id)
 
+    def known_list_pages(self, source_id: str) -> dict[str, KnownListPage]:
+        with session_scope(self.sessions) as session:
+            return known_list_pages(session, source_id)
+
+    def in_force(self, at: dt.date) -> frozenset[int]:
+        with session_scope(self.sessions) as session:
+            return frozenset(documents_in_force(session, at))
+
     def save(self, item: object) -> Outcome:
         with session_scope(self.sessions) as session:
             if isinstance(item, ListEntriesItem):
@@ -75,6 +85,9 @@ class CrawlStore:
                         session, item.source_id, entry.url, list_title=entry.title, list_date=entry.list_date
                     )
                 return Outcome()  # a document counts as new once its first version is stored
+            if isinstance(item, ListPageItem):
+                record_list_page(session, item.source_id, item.page)
+                return Outcome()
             if isinstance(item, PageItem):
                 return self._save_page(session, item)
             if isinstance(item, AttachmentItem):

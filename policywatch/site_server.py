@@ -6,6 +6,8 @@ Used by the tests and by `policywatch demo`. The folder holds *states*
 (status codes, delays, connection resets, wrong charset headers) are injected per path.
 A sidecar ``<file>.headers.json`` sets response headers for one file (e.g. a wrong
 charset). ETag and Last-Modified are sent and honoured unless ``validators=False``.
+Benchmarks pass a large ``backlog``: the default listen backlog (5) drops connections when a
+crawler opens many at once, which throttles whatever is measured against the server.
 """
 
 from __future__ import annotations
@@ -59,7 +61,13 @@ class SiteServer:
     """Serve ``root`` on 127.0.0.1:<free port> in a background thread."""
 
     def __init__(
-        self, root: Path, state: str = "base", *, validators: bool = True, host: str = "127.0.0.1"
+        self,
+        root: Path,
+        state: str = "base",
+        *,
+        validators: bool = True,
+        host: str = "127.0.0.1",
+        backlog: int = ThreadingHTTPServer.request_queue_size,
     ) -> None:
         self.root = Path(root)
         self.state = state
@@ -67,8 +75,11 @@ class SiteServer:
         self.faults: list[Fault] = []
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, 0), _make_handler(self))
+        self._httpd = ThreadingHTTPServer((host, 0), _make_handler(self), bind_and_activate=False)
         self._httpd.daemon_threads = True
+        self._httpd.request_queue_size = backlog
+        self._httpd.server_bind()
+        self._httpd.server_activate()
         self.host = host
         self.port = self._httpd.server_address[1]
         self._thread: threading.Thread | None = None

@@ -289,6 +289,7 @@ class KnownDocument:
     etag: str | None
     last_modified: str | None
     relevant: bool  # the latest version's meta says keywords matched
+    published_at: dt.date | None  # the latest version's publish date, else the list date
 
 
 def known_documents(session: Session, source_id: str) -> dict[str, KnownDocument]:
@@ -299,22 +300,22 @@ def known_documents(session: Session, source_id: str) -> dict[str, KnownDocument
     ).all()  # fmt: skip
     ids = [d.id for d in docs]
     states: dict[int, FetchState] = {}
-    relevant: set[int] = set()
+    latest: dict[int, Any] = {}  # document id -> (meta, published_at) of its latest version
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         states.update(
             (s.document_id, s)
             for s in session.scalars(select(FetchState).where(FetchState.document_id.in_(chunk)))
         )
-        latest = session.execute(
-            select(DocumentVersion.document_id, DocumentVersion.meta)
+        versions = session.execute(
+            select(DocumentVersion.document_id, DocumentVersion.meta, DocumentVersion.published_at)
             .where(DocumentVersion.document_id.in_(chunk))
             .order_by(DocumentVersion.id)
         ).all()
-        last_meta = {row.document_id: row.meta for row in latest}
-        relevant.update(i for i, meta in last_meta.items() if (meta or {}).get("relevant"))
+        latest.update((row.document_id, row) for row in versions)
     result: dict[str, KnownDocument] = {}
     for d in docs:
         state = states.get(d.id)
+        version = latest.get(d.id)
         result[d.url] = KnownDocument(
             id=d.id,
             url=d.url,
@@ -325,7 +326,8 @@ def known_documents(session: Session, source_id: str) -> dict[str, KnownDocument
             last_checked_at=state.last_checked_at if state else None,
             etag=state.etag if state else None,
             last_modified=state.last_modified if state else None,
-            relevant=d.id in relevant,
+            relevant=bool(version and (version.meta or {}).get("relevant")),
+            published_at=(version.published_at if version else None) or d.list_date,
         )
     return result
 

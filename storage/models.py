@@ -140,6 +140,23 @@ class FetchState(Base):
     list_date: Mapped[dt.date | None] = mapped_column(Date)
 
 
+class ListPageState(Base):
+    """A list page's validators as last read with entries: a 304 then means the same entries.
+
+    Operational, like FetchState; ``entries`` (url, title, date of each row) and
+    ``page_urls`` (the further pages page 0 links) let a 304 stand in for the page it confirms.
+    """
+
+    __tablename__ = "list_page_states"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    entries: Mapped[list[Any]] = mapped_column(default=list)
+    page_urls: Mapped[list[Any]] = mapped_column(default=list)
+
+
 class DocumentParse(Base):
     """That an announcement (page + attachments, up to a version id) was parsed by a parser version."""
 

@@ -160,6 +160,18 @@ def current_version(
     return max(candidates, key=lambda v: (version_date(v), v.id))
 
 
+def documents_in_force(session: Session, at: dt.date) -> set[int]:
+    """Ids of the announcements whose parse is the version in force of some series at ``at``
+    (the crawler rechecks them on every poll, however old)."""
+    versions = {
+        current_version(session, series_id, at=at) for series_id in session.scalars(select(Series.id))
+    }
+    ids = {v.document_version_id for v in versions if v is not None and v.document_version_id is not None}
+    if not ids:
+        return set()
+    return set(session.scalars(select(DocumentVersion.document_id).where(DocumentVersion.id.in_(ids))))
+
+
 def version_rows(session: Session, version: RuleSetVersion) -> list[RuleRowRecord]:
     return list(
         session.scalars(

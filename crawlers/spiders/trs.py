@@ -1,15 +1,16 @@
 """The spider family for the province's TRS-based site platform: list → detail → attachments.
 
 One class reads every TRS source; ``crawlers.spiders.sources`` makes a named subclass per
-source id. Incremental: a list entry whose title and date are unchanged is not fetched
-again, except relevant ones on the slower recheck cadence, and every refetch is a
-conditional request with the validators stored in FetchState.
+source id. Incremental: list pages are asked conditionally (a 304 means the same entries);
+a list entry whose title and date are unchanged is not fetched again from the list. Once
+the lists are done, the stored announcements that crawlers/freshness.py finds due are
+rechecked with their attachments. Every refetch is a conditional request with the
+validators stored in FetchState.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import random
 import unicodedata
@@ -17,15 +18,17 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from crawlers.crawl_config import CrawlConfig
+from crawlers.crawl_config import CrawlConfig, CrawlSettings
+from crawlers.freshness import RecheckPolicy
 from crawlers.health import HealthTracker, SourceHealth, printable
-from crawlers.items import AttachmentItem, ListEntriesItem, ListRow, NotModifiedItem, PageItem
+from crawlers.items import AttachmentItem, ListEntriesItem, ListPageItem, ListRow, NotModifiedItem, PageItem
 from crawlers.middlewares import OffsiteRedirect, on_domains
 from crawlers.network_errors import describe_network_error
 from crawlers.registry import SourceDefinition, load_sources
@@ -36,6 +39,7 @@ from parsers.decoding import decode_html
 from parsers.sniff import sniff_format
 from parsers.trs_page import DetailPage, ListEntry, extract_detail_page, extract_list_page
 from storage.documents import KnownDocument
+from storage.list_pages import KnownListPage
 from storage.models import utcnow
 
 log = logging.getLogger("crawlers")
@@ -66,12 +70,23 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace(" ", "")
 
 
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since for the validators a server sent last time."""
+    headers: dict[str, str] = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
 class TrsSpider(scrapy.Spider):
     """Reads one source of the TRS family; subclasses only set ``name`` (the source id)."""
 
     family = "trs"
     tracker: HealthTracker
     store: CrawlStore
+    policy: RecheckPolicy  # decided at start, with the clock and what is in force then
     final_health: SourceHealth | None = None
 
     @classmethod
@@ -85,14 +100,15 @@ class TrsSpider(scrapy.Spider):
         config = _config_from(crawler.settings)
         sources = {s.id: s for s in load_sources(config, include_disabled=True)}
         spider.configure(config, sources[spider.name])
+        crawler.signals.connect(spider.recheck_when_idle, signal=signals.spider_idle)
         return spider
 
     def configure(self, config: CrawlConfig, source: SourceDefinition) -> None:
         crawl = config.crawl
+        self.crawl_settings: CrawlSettings = crawl
         self.source = source
         self.allowed_domains = list(source.allowed_domains)
         self.list_pages = source.list_pages or crawl.list_pages
-        self.recheck_after = dt.timedelta(days=crawl.recheck_days)
         self.jitter = crawl.start_jitter_seconds
         self.keywords = [_norm(k) for k in crawl.keywords]
         self.tracker = HealthTracker(source.id)
@@ -100,6 +116,9 @@ class TrsSpider(scrapy.Spider):
         self.store.register(source)
         self.known: dict[str, KnownDocument] = {}
         self.children: dict[int, list[KnownDocument]] = {}
+        self.known_lists: dict[str, KnownListPage] = {}
+        self.requested: set[str] = set()  # announcements requested from the lists this crawl
+        self.rechecks_sent = False
         self.started_at = utcnow()
 
     # -- start --
@@ -108,6 +127,9 @@ class TrsSpider(scrapy.Spider):
             await asyncio.sleep(random.uniform(0, self.jitter))
         self.started_at = utcnow()
         self.known = self.store.known(self.source.id)
+        self.known_lists = self.store.known_list_pages(self.source.id)
+        in_force = self.store.in_force(self.started_at.date())
+        self.policy = RecheckPolicy.from_settings(self.crawl_settings, self.started_at, in_force)
         for doc in self.known.values():
             if doc.parent_id is not None:
                 self.children.setdefault(doc.parent_id, []).append(doc)
@@ -122,22 +144,25 @@ class TrsSpider(scrapy.Spider):
             yield self._list_request(url, page=0)
 
     def _list_request(self, url: str, page: int) -> scrapy.Request:
+        known = self.known_lists.get(url)
         return scrapy.Request(
             url,
             callback=self.parse_list,
             errback=self.on_error,
-            meta={"handle_httpstatus_list": HANDLED_STATUSES, "kind": "list", "page": page},
+            headers=conditional_headers(known.etag, known.last_modified) if known else {},
+            meta={
+                "handle_httpstatus_list": HANDLED_STATUSES,
+                "kind": "list",
+                "page": page,
+                "url": url,  # the list page is the asked URL, wherever a redirect ends
+            },
             dont_filter=page == 0,
         )
 
     def _conditional(self, known: KnownDocument | None) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        if known is not None and known.last_checked_at is not None:
-            if known.etag:
-                headers["If-None-Match"] = known.etag
-            if known.last_modified:
-                headers["If-Modified-Since"] = known.last_modified
-        return headers
+        if known is None or known.last_checked_at is None:
+            return {}
+        return conditional_headers(known.etag, known.last_modified)
 
     # -- helpers --
     def on_site(self, url: str) -> bool:
@@ -174,35 +199,58 @@ class TrsSpider(scrapy.Spider):
         joined = _norm(" ".join(t for t in texts if t))
         return any(k in joined for k in self.keywords)
 
-    def should_fetch(self, entry: ListEntry, known: KnownDocument | None) -> bool:
-        """New, never fetched, retitled/redated, or relevant and due for a recheck."""
+    @staticmethod
+    def should_fetch(entry: ListEntry, known: KnownDocument | None) -> bool:
+        """New, never fetched, or retitled/redated (rechecks of stored ones come after the lists)."""
         if known is None or known.last_checked_at is None:
             return True
-        if known.list_title != entry.title or known.list_date != entry.date:
-            return True
-        return known.relevant and utcnow() - known.last_checked_at >= self.recheck_after
+        return known.list_title != entry.title or known.list_date != entry.date
 
     # -- list pages --
     def parse_list(self, response: Response) -> Iterator[Any]:
         page = int(response.meta.get("page", 0))
-        html = self._decode(response)  # (list requests carry no validators: never a 304)
-        if reason := self._blocked(response, html):
-            self._blocked_at(response.url, reason)
-            return
-        if response.status >= 400:
-            self._http_problem(response)
-            return
-        listing = extract_list_page(html, response.url)
-        if not listing.entries:
-            if page == 0:
-                self._judge_empty_list(response.url, listing.structure_matched, listing.near_empty)
-            return
-        if page == 0:
-            for i, url in enumerate(listing.page_urls(response.url, self.list_pages), start=1):
-                yield self._list_request(url, page=i)
-        log.info("%s: list %s: %d entries", self.name, response.url, len(listing.entries))
+        url = response.meta.get("url", response.url)
+        if response.status == 304:
+            entries, page_urls = self._last_read(url)
+            log.info("%s: list %s: unchanged (304, %d entries)", self.name, url, len(entries))
+        else:
+            html = self._decode(response)
+            if reason := self._blocked(response, html):
+                self._blocked_at(response.url, reason)
+                return
+            if response.status >= 400:
+                self._http_problem(response)
+                return
+            listing = extract_list_page(html, response.url)
+            entries = listing.entries
+            page_urls = listing.page_urls(response.url, self.list_pages) if page == 0 else []
+            yield self._list_page_item(response, url, entries, page_urls)
+            if not entries:
+                if page == 0:
+                    self._judge_empty_list(response.url, listing.structure_matched, listing.near_empty)
+                return
+            log.info("%s: list %s: %d entries", self.name, response.url, len(entries))
+        for i, page_url in enumerate(page_urls[: self.list_pages - 1], start=1):
+            yield self._list_request(page_url, page=i)
+        yield from self._follow(entries, response.url)
+
+    def _last_read(self, url: str) -> tuple[list[ListEntry], list[str]]:
+        """A 304 list page stands for its rows and further pages as last read."""
+        known = self.known_lists.get(url)
+        return (list(known.entries), list(known.page_urls)) if known else ([], [])
+
+    def _list_page_item(
+        self, response: Response, url: str, entries: list[ListEntry], page_urls: list[str]
+    ) -> ListPageItem:
+        """Validators are kept only for a page that listed entries: a 304 never hides a broken list."""
+        etag, modified = self._validators(response) if entries else (None, None)
+        page = KnownListPage(url, etag, modified, tuple(entries), tuple(page_urls))
+        return ListPageItem(self.source.id, page)
+
+    def _follow(self, listed: list[ListEntry], section: str) -> Iterator[Any]:
+        """New, never fetched and retitled entries of a list page are fetched; off-site ones recorded."""
         entries = []  # on the source's allowed domains (other hosts among them included)
-        for entry in listing.entries:
+        for entry in listed:
             if self.on_site(entry.url):
                 entries.append(entry)
             else:
@@ -210,23 +258,55 @@ class TrsSpider(scrapy.Spider):
                 log.debug("%s: off-site link recorded, not followed: %s", self.name, printable(entry.url))
         unknown = [ListRow(e.url, e.title, e.date) for e in entries if e.url not in self.known]
         if unknown:
-            yield ListEntriesItem(self.source.id, response.url, unknown)
+            yield ListEntriesItem(self.source.id, section, unknown)
         for entry in entries:
             self.tracker.items_seen += 1
             known = self.known.get(entry.url)
             if self.should_fetch(entry, known):
-                yield scrapy.Request(
-                    entry.url,
-                    callback=self.parse_detail,
-                    errback=self.on_error,
-                    headers=self._conditional(known),
-                    meta={
-                        "handle_httpstatus_list": HANDLED_STATUSES,
-                        "kind": "detail",
-                        "entry": entry,
-                        "section": response.url,
-                    },
-                )
+                self.requested.add(entry.url)
+                yield self._detail_request(entry, known, section=section)
+
+    def _detail_request(
+        self, entry: ListEntry, known: KnownDocument | None, section: str | None
+    ) -> scrapy.Request:
+        return scrapy.Request(
+            entry.url,
+            callback=self.parse_detail,
+            errback=self.on_error,
+            headers=self._conditional(known),
+            meta={
+                "handle_httpstatus_list": HANDLED_STATUSES,
+                "kind": "detail",
+                "entry": entry,
+                "section": section,
+            },
+        )
+
+    # -- rechecks of stored announcements --
+    def recheck_when_idle(self) -> None:
+        """Once the lists and what they led to are done, recheck the stored announcements due.
+
+        After the lists, so that an announcement listed under a new title is fetched once,
+        with it. Not on a source that is blocking us: more requests would not help."""
+        if self.rechecks_sent:
+            return
+        self.rechecks_sent = True
+        if self.tracker.problems["blocked"]:
+            log.info("%s: blocked: stored documents not rechecked this time", self.name)
+            return
+        due = [
+            doc
+            for doc in self.known.values()
+            if doc.url not in self.requested and self.on_site(doc.url) and self.policy.due(doc)
+        ]
+        if not due:
+            return
+        log.info("%s: rechecking %d stored documents", self.name, len(due))
+        assert self.crawler.engine is not None
+        for doc in due:
+            entry = ListEntry(doc.url, doc.list_title or "", doc.list_date, offsite=False)
+            self.crawler.engine.crawl(self._detail_request(entry, doc, section=None))
+        raise DontCloseSpider
 
     def _judge_empty_list(self, url: str, matched: bool, near_empty: bool) -> None:
         if near_empty and not matched:

@@ -33,19 +33,23 @@ def version_counts(sessions) -> dict[str, int]:
 def test_polls_are_incremental_and_conditional(site_factory, database_url, sessions, tmp_path: Path) -> None:
     site = site_factory(HRSS)
     sources = source_toml("t-poll", [site.url(HRSS_LIST)])
-    slow = write_crawl_config(tmp_path / "slow.toml", database_url, sources, recheck_days=7)
+    # slow: only the 7-day cadence (no publish-date window), so the 2nd poll rechecks nothing
+    slow = write_crawl_config(
+        tmp_path / "slow.toml", database_url, sources, recheck_days=7, current_window_days=0
+    )
     eager = write_crawl_config(tmp_path / "eager.toml", database_url, sources, recheck_days=0)
 
     first = crawl(slow, "t-poll")["t-poll"]
     assert first.status == "ok" and first.new_documents == 7
     before = version_counts(sessions)
 
-    # 2nd poll, unchanged site, recheck not due: list pages only
+    # 2nd poll, unchanged site, recheck not due: list pages only, answered 304
     site.clear()
     second = crawl(slow, "t-poll")["t-poll"]
     assert second.status == "ok" and second.new_documents == 0 and second.changed_documents == 0
     assert paths(site, DETAILS_AND_FILES) == []
     assert second.requests <= 3  # robots.txt + two list pages
+    assert [r.status for r in site.requested(r"/index(_\d+)?\.htm$|/$")] == [304, 304]
     assert second.bytes_downloaded < first.bytes_downloaded * 0.15
 
     # 3rd poll, recheck due for relevant documents: conditional requests, all answered 304

@@ -1,0 +1,62 @@
+"""List pages as last read, so that an unchanged list page costs a 304 (operational state)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parsers.trs_page import ListEntry
+from storage.models import ListPageState
+
+
+@dataclass(frozen=True)
+class KnownListPage:
+    """What a crawl needs to ask a list page conditionally and to read a 304 as its last rows."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    entries: tuple[ListEntry, ...]
+    page_urls: tuple[str, ...]  # the further list pages it linked (page 0 only)
+
+
+def known_list_pages(session: Session, source_id: str) -> dict[str, KnownListPage]:
+    """The source's list pages as last read, keyed by URL."""
+    rows = session.scalars(select(ListPageState).where(ListPageState.source_id == source_id))
+    return {
+        row.url: KnownListPage(
+            url=row.url,
+            etag=row.etag,
+            last_modified=row.last_modified,
+            entries=tuple(
+                ListEntry(
+                    e["url"],
+                    e["title"],
+                    dt.date.fromisoformat(e["date"]) if e["date"] else None,
+                    e["offsite"],
+                )
+                for e in row.entries
+            ),
+            page_urls=tuple(row.page_urls),
+        )
+        for row in rows
+    }
+
+
+def record_list_page(session: Session, source_id: str, page: KnownListPage) -> None:
+    """Remember a list page as just read (replacing what was remembered)."""
+    row = session.scalar(select(ListPageState).where(ListPageState.url == page.url))
+    if row is None:
+        row = ListPageState(source_id=source_id, url=page.url)
+        session.add(row)
+    row.source_id = source_id
+    row.etag, row.last_modified = page.etag, page.last_modified
+    row.entries = [
+        {"url": e.url, "title": e.title, "date": e.date.isoformat() if e.date else None, "offsite": e.offsite}
+        for e in page.entries
+    ]
+    row.page_urls = list(page.page_urls)
+    session.flush()
