@@ -7,13 +7,40 @@ converter or any other child), so the code that starts a crawl child registers i
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import signal
 import subprocess
 import threading
 import time
 from pathlib import Path
 
 log = logging.getLogger("crawlers")
+
+PARENT_PID_ENV = "POLICYWATCH_PARENT_PID"
+_PR_SET_PDEATHSIG = 1
+
+
+def child_environment(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child that must not outlive this process (see exit_with_parent)."""
+    return {**(env if env is not None else os.environ), PARENT_PID_ENV: str(os.getpid())}
+
+
+def exit_with_parent() -> None:
+    """Called first thing in a child: a killed parent (kill -9 of the CLI) takes it along.
+
+    Linux sends SIGTERM when the parent dies (PR_SET_PDEATHSIG); if the parent is already
+    gone by the time this runs, exit at once. Elsewhere this does nothing.
+    """
+    expected = os.environ.get(PARENT_PID_ENV)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if expected and os.getppid() != int(expected):
+        os._exit(1)
 
 
 class CrawlProcesses:
@@ -39,7 +66,9 @@ class CrawlProcesses:
         exception the child is killed before the exception propagates.
         """
         with self._lock:
-            proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, text=True)
+            proc = subprocess.Popen(
+                cmd, cwd=cwd, env=child_environment(env), stdout=subprocess.PIPE, text=True
+            )
             self._running.add(proc)
         try:
             with proc:  # closes the pipe and reaps the child on the way out

@@ -20,6 +20,7 @@ from typing import Any
 from crawlers.crawl_config import CrawlConfig, LogSettings
 from crawlers.health import SourceHealth
 from crawlers.logging_setup import configure_logging
+from crawlers.processes import exit_with_parent
 from crawlers.registry import select_sources
 
 log = logging.getLogger("crawlers")
@@ -82,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--source", action="append", metavar="ID", help="source id (repeatable)")
     parser.add_argument("--json", action="store_true", help="print the health as JSON")
     args = parser.parse_args(argv)
+    exit_with_parent()
     try:
         config = CrawlConfig.from_environment()
         select_sources(config, args.source)

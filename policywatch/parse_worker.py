@@ -30,6 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from crawlers.processes import child_environment, exit_with_parent
 from parsers.rows import DocumentInput, DocumentMeta, ParseProblem, ParseResult
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ class BoundedParser:
 
     def _worker(self) -> subprocess.Popen[bytes]:
         if self._process is None or self._process.poll() is not None:
-            env = dict(os.environ)
+            env = child_environment()
             env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
             self._process = subprocess.Popen(
                 [
@@ -155,6 +156,7 @@ def _serve(memory_bytes: int, target: str) -> None:
     """The worker's loop: stdin gives documents, results go to the original stdout; anything a
     library prints goes to stderr instead, so it cannot corrupt the stream."""
     _, hard = resource.getrlimit(resource.RLIMIT_AS)  # soft only: LibreOffice may lift it for itself
+    exit_with_parent()
     resource.setrlimit(resource.RLIMIT_AS, (min(memory_bytes, hard) if hard > 0 else memory_bytes, hard))
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)

@@ -101,3 +101,47 @@ def test_a_child_that_ignores_sigterm_is_killed_after_the_wait(tmp_path: Path) -
     finally:
         processes.terminate(wait_seconds=0)
         runner.join(timeout=10)
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of ``pid`` (the test reads /proc; the code under test keeps handles)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_killed_cli_takes_its_crawl_child_with_it(site_factory, database_url: str, workdir: Path) -> None:
+    site = site_factory(HRSS)
+    site.add_fault(SLOW_PAGE, delay=60)  # without the parent-death signal the child lives a minute
+    config = write_crawl_config(
+        workdir / "pw.toml",
+        database_url,
+        source_toml("c-slow", [site.url(HRSS_LIST)]),
+        retries=0,
+        timeout_seconds=120,
+    )
+    exe = Path(sys.executable).with_name("policywatch")
+    cli = subprocess.Popen([str(exe), "--config", str(config), "crawl", "--source", "c-slow"], cwd=workdir)
+    try:
+        wait_until(lambda: site.requested(f"^{HRSS_LIST}$"), 60, "the crawl to read its list page")
+        [child] = _children(cli.pid)
+        cli.kill()  # kill -9: no handler runs in the parent
+        cli.wait()
+        wait_until(lambda: gone(child) or _zombie(child), 20, "the crawl child to exit with its parent")
+    finally:
+        if cli.poll() is None:
+            cli.kill()
