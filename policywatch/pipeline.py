@@ -276,31 +276,29 @@ def _process_one(
     through: int,
     report: ProcessReport,
 ) -> None:
-    """One announcement in one transaction: a failure loses only its own work."""
+    """One announcement: read it, parse it outside any transaction (a parse may take a while,
+    and on SQLite a transaction holds the write lock), then version it in one transaction, so
+    a failure loses only its own work."""
     try:
         with session_scope(sessions) as session:
             document = session.get(Document, doc_id)
             assert document is not None
             doc_input, page_version = document_input(session, document)
-            try:
-                result = parse(doc_input)
-            except Exception as exc:  # parsers promise not to raise; a bug must not stop the run
-                log.exception("parser crashed on %s", document.url)
-                result = ParseResult(
-                    meta=DocumentMeta(title=doc_input.title, region=doc_input.region),
-                    problems=[ParseProblem("parser_error", f"{type(exc).__name__}: {exc}")],
-                )
-            outcome = ProcessReport()
-            apply_parse(
-                session,
-                document,
-                page_version,
-                through,
-                result,
-                parser_version,
-                outcome,
-                doc_input.region,
+            page_version_id = page_version.id if page_version is not None else None
+        try:
+            result = parse(doc_input)
+        except Exception as exc:  # parsers promise not to raise; a bug must not stop the run
+            log.exception("parser crashed on %s", doc_input.url)
+            result = ParseResult(
+                meta=DocumentMeta(title=doc_input.title, region=doc_input.region),
+                problems=[ParseProblem("parser_error", f"{type(exc).__name__}: {exc}")],
             )
+        outcome = ProcessReport()
+        with session_scope(sessions) as session:
+            document = session.get(Document, doc_id)
+            assert document is not None
+            page = session.get(DocumentVersion, page_version_id) if page_version_id is not None else None
+            apply_parse(session, document, page, through, result, parser_version, outcome, doc_input.region)
         report.merge(outcome)
     except Exception as exc:
         log.exception("versioning failed for document %s; it will be retried next run", doc_id)

@@ -257,3 +257,25 @@ def test_a_repeal_ends_a_document_from_the_repealing_date_not_retroactively(
         assert after is not None and after.doc_number == "泉人社〔2026〕4号"
         latest, _ = rules_in_force(s, "quanzhou", "points_schedule")
         assert latest is not None and latest.doc_number == "泉人社〔2026〕4号"
+
+
+def test_parsing_holds_no_transaction_so_the_lease_heartbeat_is_never_locked_out(
+    sessions: sessionmaker[Session],
+) -> None:
+    """On SQLite every transaction holds the write lock: a parse inside one kept the lease
+    heartbeat (and every other writer) waiting for as long as the parse took."""
+    from storage.locks import heartbeat, make_holder, try_acquire
+
+    holder = make_holder("test")
+    with session_scope(sessions) as s:
+        assert try_acquire(s, "policywatch", holder, 60)
+    beats: list[bool] = []
+
+    def parse_while_the_heartbeat_writes(doc: DocumentInput) -> ParseResult:
+        with session_scope(sessions) as s:  # what the heartbeat thread does mid-parse
+            beats.append(heartbeat(s, "policywatch", holder))
+        return json_parser(doc)
+
+    store(sessions, "http://x/a.htm", points(LEVELS, published_at="2025-03-01"))
+    report = process_new_versions(sessions, parse=parse_while_the_heartbeat_writes, parser_version="test-1")
+    assert beats == [True] and report.versions == 1 and not report.failures
