@@ -32,7 +32,6 @@ from policywatch.context import AppContext  # noqa: E402
 from policywatch.daemon import Daemon, job_specs  # noqa: E402
 from policywatch.process_lock import Lease  # noqa: E402
 from policywatch.site_server import SiteServer  # noqa: E402
-from storage.database import session_scope  # noqa: E402
 from storage.jobs import runs_of  # noqa: E402
 
 
@@ -81,7 +80,7 @@ def main() -> int:
                         flush=True,
                     )
         rss_last = rss_mib()
-        with session_scope(ctx.database()) as session:
+        with ctx.database().begin() as session:
             runs = runs_of(session, spec.id)
         statuses = {r.status for r in runs}
         crawl_share = [

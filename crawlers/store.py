@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawlers.health import SourceHealth
 from crawlers.items import AttachmentItem, ListEntriesItem, ListPageItem, NotModifiedItem, PageItem
 from crawlers.registry import SourceDefinition
-from storage.database import make_engine, session_factory, session_scope
+from storage.database import make_engine, session_factory
 from storage.documents import (
     KnownDocument,
     SourceRecord,
@@ -59,26 +59,26 @@ class CrawlStore:
         self.sessions: sessionmaker[Session] = session_factory(engine_for(database_url))
 
     def register(self, source: SourceDefinition) -> None:
-        with session_scope(self.sessions) as session:
+        with self.sessions.begin() as session:
             sync_sources(
                 session,
                 [SourceRecord(source.id, source.name, source.authority, source.region, source.family)],
             )
 
     def known(self, source_id: str) -> dict[str, KnownDocument]:
-        with session_scope(self.sessions) as session:
+        with self.sessions.begin() as session:
             return known_documents(session, source_id)
 
     def known_list_pages(self, source_id: str) -> dict[str, KnownListPage]:
-        with session_scope(self.sessions) as session:
+        with self.sessions.begin() as session:
             return known_list_pages(session, source_id)
 
     def in_force(self, at: dt.date) -> frozenset[int]:
-        with session_scope(self.sessions) as session:
+        with self.sessions.begin() as session:
             return frozenset(documents_in_force(session, at))
 
     def save(self, item: object) -> Outcome:
-        with session_scope(self.sessions) as session:
+        with self.sessions.begin() as session:
             if isinstance(item, ListEntriesItem):
                 for entry in item.entries:
                     get_or_create_document(
@@ -147,7 +147,7 @@ class CrawlStore:
         return Outcome(new=is_new and not had_version, changed=is_new and had_version)
 
     def record_run(self, health: SourceHealth, started_at: dt.datetime) -> None:
-        with session_scope(self.sessions) as session:
+        with self.sessions.begin() as session:
             record_crawl_run(
                 session,
                 health.source_id,

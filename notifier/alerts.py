@@ -30,7 +30,6 @@ from storage.alerts import (
     unreviewed_suspect_versions,
 )
 from storage.coverage import READ_STATUS
-from storage.database import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +106,14 @@ def send_due_alerts(
     factory: sessionmaker[Session], settings: NotifySettings, transport: Transport, now: dt.datetime
 ) -> tuple[int, str | None]:
     """Refresh alert state and mail what is due; returns (alerts sent, error or None)."""
-    with session_scope(factory) as session:
+    with factory.begin() as session:
         refresh_alerts(session, now, settings.alert_after_failures)
     operator = settings.mail.operator_email
     if not operator:
         log.info("no notify.operator_email configured: operator alerts are not mailed")
         return 0, None
     remind_before = now - dt.timedelta(hours=settings.alert_reminder_hours)
-    with session_scope(factory) as session:
+    with factory.begin() as session:
         alerts = due_alerts(session, remind_before)
         lines = [
             AlertLine(
@@ -135,7 +134,7 @@ def send_due_alerts(
     except DeliveryFailure as exc:
         log.warning("operator alert not sent (%d alerts): %s", len(lines), exc)
         return 0, str(exc)
-    with session_scope(factory) as session:
+    with factory.begin() as session:
         mark_alerts_sent(session, ids, now)
     log.info("operator alert sent: %d alerts via %s", len(lines), where)
     return len(lines), None

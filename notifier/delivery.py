@@ -30,7 +30,6 @@ from notifier.subscriptions import matches
 from notifier.transports import PermanentFailure, TransientFailure, Transport
 from rules.changes import Change
 from storage.coverage import read_coverage
-from storage.database import session_scope
 from storage.documents import SourceRecord
 from storage.models import Delivery, utcnow
 from storage.outbox import (
@@ -172,7 +171,7 @@ def _send_one(
     ids = job.delivery_ids
     data = job.rendered.message.as_bytes()  # before the lease: a serialising error leaves none behind
     start = max(now, utcnow())  # a long run must not hand out leases that already expired
-    with session_scope(factory) as session:
+    with factory.begin() as session:
         if not claim(session, ids, start, start + _lease(settings)):
             log.info(
                 "subscriber %d: deliveries taken by another sender, skipped", job.recipient.subscriber_id
@@ -181,7 +180,7 @@ def _send_one(
     try:
         where = transport.send(settings.mail.sender, job.recipient.email, data, job.rendered.message_id, now)
     except PermanentFailure as exc:
-        with session_scope(factory) as session:
+        with factory.begin() as session:
             mark_failed(session, ids, str(exc))
         result.failed += 1
         log.warning("subscriber %d: digest refused for good: %s", job.recipient.subscriber_id, exc)
@@ -192,7 +191,7 @@ def _send_one(
         tries = dict(zip(ids, job.attempts, strict=True))
         spent = [i for i in ids if tries[i] + 1 >= MAX_ATTEMPTS]
         again = [i for i in ids if tries[i] + 1 < MAX_ATTEMPTS]
-        with session_scope(factory) as session:
+        with factory.begin() as session:
             if spent:
                 mark_failed(session, spent, f"gave up after {MAX_ATTEMPTS} attempts: {exc}")
             if again:
@@ -212,7 +211,7 @@ def _send_one(
         )
         return not exc.whole_run
     # Accepted: record it at once. A crash right here is the one-duplicate worst case.
-    with session_scope(factory) as session:
+    with factory.begin() as session:
         mark_sent(session, ids, job.rendered.message_id, utcnow())
     result.sent += 1
     result.sent_changes += len(ids)
@@ -237,12 +236,12 @@ def run_notify(
     result = NotifyResult(outbox_dir=settings.outbox_dir if settings.uses_outbox else None)
     transport = transport or settings.transport()
     try:
-        with session_scope(factory) as session:
+        with factory.begin() as session:
             result.queued = queue_released_changes(session, now)
         result.alerts_sent, alert_error = send_due_alerts(factory, settings, transport, now)
         if alert_error:
             result.errors.append(f"operator alert: {alert_error}")
-        with session_scope(factory) as session:
+        with factory.begin() as session:
             jobs = due_jobs(session, settings, now, flush, result.errors, monitored)
         limit = settings.max_messages_per_run
         for n, job in enumerate(jobs):
@@ -257,6 +256,6 @@ def run_notify(
                 break
     finally:
         transport.close()
-    with session_scope(factory) as session:
+    with factory.begin() as session:
         result.pending = count_pending(session)
     return result

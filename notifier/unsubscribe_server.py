@@ -24,7 +24,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.unsubscribe import token_subscriber, verify_token
-from storage.database import session_scope
 from storage.subscribers import deactivate_subscriber, subscriber_by_id
 
 log = logging.getLogger(__name__)
@@ -74,12 +73,12 @@ class UnsubscribeService:
 
     def check(self, token: str) -> Holder | None:
         """The subscriber a token was signed for, or None for a bad, tampered or unknown one."""
-        with session_scope(self._sessions) as session:
+        with self._sessions.begin() as session:
             return self._holder(session, token)
 
     def unsubscribe(self, token: str) -> Holder | None:
         """Deactivate the token's subscriber; the Holder says whether it was still active before."""
-        with session_scope(self._sessions) as session:
+        with self._sessions.begin() as session:
             holder = self._holder(session, token)
             if holder is not None:
                 deactivate_subscriber(session, holder.email, "unsubscribed (one-click link)")

@@ -14,7 +14,6 @@ from crawlers.registry import load_sources
 from notifier.coverage import CoverageNote, describe_coverage
 from policywatch.context import AppContext
 from storage.coverage import Coverage, read_coverage
-from storage.database import session_scope
 from storage.documents import SourceRecord
 
 
@@ -28,7 +27,7 @@ def monitored_sources(ctx: AppContext) -> list[SourceRecord]:
 
 def coverage_at(ctx: AppContext, at: dt.datetime, regions: Collection[str] = ()) -> Coverage:
     """Which enabled sources (of ``regions``; none given: all) were read as of ``at``."""
-    with session_scope(ctx.database()) as session:
+    with ctx.database().begin() as session:
         return read_coverage(session, monitored_sources(ctx), at).within(regions)
 
 

@@ -43,7 +43,6 @@ from policywatch.crontab import cron_trigger, missed_since
 from policywatch.cycle import run_cycle
 from policywatch.process_lock import Lease, LockHeld
 from policywatch.retry import RetryWait, retry_wait
-from storage.database import session_scope
 from storage.jobs import finish_run, last_completed_start, mark_interrupted, start_run
 from storage.models import utcnow
 
@@ -83,7 +82,7 @@ def catch_up_jobs(ctx: AppContext, specs: list[JobSpec], now: dt.datetime) -> se
     """Jobs with a slot since their last completed run (or none ever): run once at start."""
     tz = ctx.config.schedule.timezone
     due = set()
-    with session_scope(ctx.database()) as session:
+    with ctx.database().begin() as session:
         for spec in specs:
             last = last_completed_start(session, spec.id)
             if missed_since(spec.cron, tz, last, now):
@@ -155,7 +154,7 @@ class Daemon:
             return
         with self._tracked():
             sessions = self.ctx.database()
-            with session_scope(sessions) as session:
+            with sessions.begin() as session:
                 run_id = start_run(session, spec.id)
             log.info("job %s started", spec.id)
             try:
@@ -171,7 +170,7 @@ class Daemon:
             except Exception as exc:  # run_cycle isolates steps; this is a last resort
                 log.exception("job %s crashed", spec.id)
                 status, detail = "failed", f"{type(exc).__name__}: {exc}"
-            with session_scope(sessions) as session:
+            with sessions.begin() as session:
                 finish_run(session, run_id, status, detail[:2000])
             log.info("job %s %s: %s", spec.id, status, detail)
             if spec.crawls and status == "failed":
@@ -282,7 +281,7 @@ class Daemon:
             return 0
         lease.start_heartbeat()
         try:
-            with session_scope(sessions) as session:
+            with sessions.begin() as session:
                 if n := mark_interrupted(session):
                     log.info("%d job run(s) of a dead process marked interrupted", n)
             self.add_jobs(utcnow())

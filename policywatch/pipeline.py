@@ -30,7 +30,6 @@ from rules.changes import ChangeProvenance
 from rules.diff import diff_rule_sets
 from rules.registry import KINDS, RuleRow, row_from_fields
 from rules.relevance import is_electrician_related
-from storage.database import session_scope
 from storage.documents import announcements_due, attachments_of, latest_version
 from storage.models import Document, DocumentParse, DocumentVersion, RuleSetVersion, Source, utcnow
 from storage.rulesets import (
@@ -257,7 +256,7 @@ def process_new_versions(
     started only when something is due.
     """
     report = ProcessReport()
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         due = announcements_due(session, parser_version, since=since, force=force)
     if not due:
         return report
@@ -280,7 +279,7 @@ def _process_one(
     and on SQLite a transaction holds the write lock), then version it in one transaction, so
     a failure loses only its own work."""
     try:
-        with session_scope(sessions) as session:
+        with sessions.begin() as session:
             document = session.get(Document, doc_id)
             assert document is not None
             doc_input, page_version = document_input(session, document)
@@ -294,7 +293,7 @@ def _process_one(
                 problems=[ParseProblem("parser_error", f"{type(exc).__name__}: {exc}")],
             )
         outcome = ProcessReport()
-        with session_scope(sessions) as session:
+        with sessions.begin() as session:
             document = session.get(Document, doc_id)
             assert document is not None
             page = session.get(DocumentVersion, page_version_id) if page_version_id is not None else None

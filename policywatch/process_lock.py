@@ -19,7 +19,6 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from policywatch.context import AppContext, OperationalError
-from storage.database import session_scope
 from storage.locks import heartbeat, lock_state, make_holder, release, try_acquire
 
 log = logging.getLogger("policywatch.lock")
@@ -52,11 +51,11 @@ class Lease:
         self._thread: threading.Thread | None = None
 
     def acquire(self, what: str = "policywatch") -> None:
-        with session_scope(self.sessions) as session:
+        with self.sessions.begin() as session:
             if try_acquire(session, self.name, self.holder, self.lease_seconds):
                 log.info("lock acquired as %s", self.holder)
                 return
-        with session_scope(self.sessions) as session:
+        with self.sessions.begin() as session:
             state = lock_state(session, self.name)
         who = (
             f"{state.holder}, since {state.acquired_at:%Y-%m-%d %H:%M:%S}Z, "
@@ -78,7 +77,7 @@ class Lease:
         last_ok = time.monotonic()
         while not self._stop.wait(interval):
             try:
-                with session_scope(self.sessions) as session:
+                with self.sessions.begin() as session:
                     ours = heartbeat(session, self.name, self.holder)
                 if ours:
                     last_ok = time.monotonic()
@@ -102,7 +101,7 @@ class Lease:
         if self.lost:
             return
         try:
-            with session_scope(self.sessions) as session:
+            with self.sessions.begin() as session:
                 release(session, self.name, self.holder)
             log.info("lock released")
         except Exception as exc:  # it lapses by itself anyway

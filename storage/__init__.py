@@ -4,7 +4,8 @@ Public modules:
 - storage.models: typed models (Source, Document, DocumentVersion, Blob, RuleSetVersion,
   RuleRowRecord, ChangeRecord, Subscriber, Subscription, Delivery, OperatorAlert, JobRun,
   ProcessLock, ...); versions are append-only.
-- storage.database: make_engine (SQLite WAL + foreign keys, PostgreSQL), session_scope.
+- storage.database: make_engine (SQLite WAL + foreign keys, PostgreSQL), session_factory
+  (one transaction per ``with sessions.begin() as session:``).
 - storage.schema: upgrade (what `policywatch init` runs), ensure_schema, SchemaOutdated.
 - storage.documents: sources, documents, content-addressed document versions, crawl runs.
 - storage.rulesets: series, rule-set versions, change records and their queries

@@ -132,6 +132,7 @@ def claim(session: Session, delivery_ids: Sequence[int], now: dt.datetime, until
 
     The conditional UPDATE is the arbiter: under concurrency only one sender sees every row match.
     """
+    savepoint = session.begin_nested()  # a partial match is undone, the transaction goes on
     result = session.execute(
         update(Delivery)
         .where(
@@ -143,8 +144,9 @@ def claim(session: Session, delivery_ids: Sequence[int], now: dt.datetime, until
         .execution_options(synchronize_session=False)
     )
     if int(getattr(result, "rowcount", 0)) != len(delivery_ids):
-        session.rollback()
+        savepoint.rollback()
         return False
+    savepoint.commit()
     return True
 
 

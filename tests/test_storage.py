@@ -5,7 +5,6 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.database import session_scope
 from storage.documents import SourceRecord, get_or_create_document, record_document_version, sync_sources
 from storage.models import Blob, DocumentVersion, RuleSetVersion, Series
 from storage.schema import check_drift, current_revision, head_revision
@@ -14,7 +13,7 @@ SOURCE = SourceRecord("xiamen-hrss", "厦门市人社局", "hrss", "xiamen", "tr
 
 
 def _document(sessions: sessionmaker[Session], url: str = "http://127.0.0.1/a/t20251103_1.htm") -> int:
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         sync_sources(s, [SOURCE])
         doc, created = get_or_create_document(s, SOURCE.id, url, list_title="关于…")
         assert created
@@ -28,37 +27,37 @@ def test_migrations_reach_head_without_drift(engine: Engine) -> None:
 
 def test_same_bytes_twice_is_one_version_changed_bytes_two(sessions: sessionmaker[Session]) -> None:
     doc_id = _document(sessions)
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         v1, new1 = record_document_version(s, doc_id, b"<html>v1</html>", title="t")
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         v1b, new1b = record_document_version(s, doc_id, b"<html>v1</html>")
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         v2, new2 = record_document_version(s, doc_id, b"<html>v2</html>")
     assert (new1, new1b, new2) == (True, False, True)
     assert v1.id == v1b.id != v2.id
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert s.scalar(select(func.count()).select_from(DocumentVersion)) == 2
 
 
 def test_identical_bytes_stored_once_across_documents(sessions: sessionmaker[Session]) -> None:
     a = _document(sessions, "http://127.0.0.1/a/P1.xlsx")
     b = _document(sessions, "http://127.0.0.1/b/P2.xlsx")
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         record_document_version(s, a, b"PK\x03\x04same")
         record_document_version(s, b, b"PK\x03\x04same")
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert s.scalar(select(func.count()).select_from(Blob)) == 1
         assert s.scalar(select(func.count()).select_from(DocumentVersion)) == 2
 
 
 def test_constraints_are_in_the_database(sessions: sessionmaker[Session]) -> None:
     doc_id = _document(sessions)
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         version, _ = record_document_version(s, doc_id, b"x")
         sha = version.sha256
-    with pytest.raises(IntegrityError), session_scope(sessions) as s:
+    with pytest.raises(IntegrityError), sessions.begin() as s:
         s.add(DocumentVersion(document_id=doc_id, sha256=sha))
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         series = Series(region="xiamen", kind="points_schedule")
         s.add(series)
         s.flush()
@@ -68,7 +67,7 @@ def test_constraints_are_in_the_database(sessions: sessionmaker[Session]) -> Non
                 series_id=sid, canonical_json="[]", canonical_hash="h", row_count=0, parser_version="1"
             )
         )
-    with pytest.raises(IntegrityError), session_scope(sessions) as s:
+    with pytest.raises(IntegrityError), sessions.begin() as s:
         s.add(
             RuleSetVersion(
                 series_id=sid, canonical_json="[]", canonical_hash="h", row_count=0, parser_version="1"
@@ -85,7 +84,7 @@ def test_concurrent_writers_store_one_version(sessions: sessionmaker[Session]) -
     def writer() -> None:
         try:
             barrier.wait()
-            with session_scope(sessions) as s:
+            with sessions.begin() as s:
                 _, is_new = record_document_version(s, doc_id, b"<html>same page</html>")
             results.append(is_new)
         except BaseException as exc:  # pragma: no cover - reported below
@@ -98,6 +97,6 @@ def test_concurrent_writers_store_one_version(sessions: sessionmaker[Session]) -
         t.join()
     assert not errors
     assert sorted(results) == [False, False, False, True]
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert s.scalar(select(func.count()).select_from(DocumentVersion)) == 1
         assert s.scalar(select(func.count()).select_from(Blob)) == 1

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from parsers.rows import DocumentInput, DocumentMeta, ParseProblem, ParseResult
 from policywatch.pipeline import process_new_versions
 from rules import CutoffScore, PointsItem, ShortageEntry
-from storage.database import session_scope
 from storage.documents import SourceRecord, get_or_create_document, record_document_version, sync_sources
 from storage.models import ChangeRecord, RuleSetVersion
 from storage.rulesets import held_versions, query_changes, release_version, rules_in_force
@@ -67,7 +66,7 @@ def points(level_points: dict[str, float], **meta: object) -> bytes:
 
 
 def store(sessions: sessionmaker[Session], url: str, page: bytes) -> None:
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         sync_sources(s, [SOURCE])
         doc, _ = get_or_create_document(s, SOURCE.id, url)
         record_document_version(s, doc.id, page)
@@ -78,7 +77,7 @@ def run(sessions: sessionmaker[Session]):  # type: ignore[no-untyped-def]
 
 
 def count(sessions: sessionmaker[Session], model: type) -> int:
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
@@ -92,7 +91,7 @@ def test_first_version_is_a_quiet_baseline_then_changes_are_diffed(sessions: ses
     store(sessions, "http://x/a.htm", points({**LEVELS, "五级/初级工": 15}, published_at="2025-03-01"))
     report = run(sessions)
     assert report.changes_released == 1
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         (change,) = query_changes(s, electrician_only=False)
         assert (change.region, change.kind, change.change, change.key) == (
             "quanzhou",
@@ -121,7 +120,7 @@ def test_old_document_crawled_late_does_not_become_current(sessions: sessionmake
     store(sessions, "http://x/2023.htm", points({**LEVELS, "三级/高级工": 30}, published_at="2023-02-01"))
     report = run(sessions)
     assert report.versions == 1 and report.changes_released == 0
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         _, rows = rules_in_force(s, "quanzhou", "points_schedule")
         assert {r["key"]: r["points"] for r in rows}["技能水平|三级/高级工"] == 40
         _, old_rows = rules_in_force(s, "quanzhou", "points_schedule", dt.date(2024, 1, 1))
@@ -146,7 +145,7 @@ def test_replaced_document_is_no_longer_in_force(sessions: sessionmaker[Session]
         ),
     )
     run(sessions)
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         version, rows = rules_in_force(s, "quanzhou", "points_schedule")
         assert version is not None and version.doc_number == "泉人社〔2025〕9号"
 
@@ -161,7 +160,7 @@ def test_cutoffs_are_facts_per_year(sessions: sessionmaker[Session]) -> None:
     run(sessions)
     store(sessions, "http://x/c2026.htm", cutoff_page(2026, 120, "2026-04-01"))
     run(sessions)
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         changes = query_changes(s, electrician_only=False)
         assert [(c.change, c.key) for c in changes] == [("added", "2026")]
         _, rows = rules_in_force(s, "quanzhou", "points_cutoff")
@@ -176,7 +175,7 @@ def test_zero_rows_is_held_as_suspect_not_announced_as_removals(sessions: sessio
     )
     report = run(sessions)
     assert len(report.suspect_versions) == 1
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert query_changes(s, electrician_only=False) == []
         (held,) = held_versions(s)
         assert held.row_count == 0 and "no rows" in (held.suspect_reason or "")
@@ -197,10 +196,10 @@ def test_parse_problems_hold_changes_until_the_operator_accepts(sessions: sessio
     store(sessions, "http://x/a.htm", json.dumps(page).encode())
     report = run(sessions)
     assert report.changes_held == 1 and report.changes_released == 0
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         (held,) = held_versions(s)
         assert release_version(s, held, "accepted", "operator") == 1
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert [c.key for c in query_changes(s, electrician_only=False)] == ["技能水平|三级/高级工"]
         assert held_versions(s) == []
 
@@ -216,7 +215,7 @@ def test_parser_upgrade_differences_are_not_policy_news(sessions: sessionmaker[S
 
     report = process_new_versions(sessions, parse=better_parser, parser_version="test-2")
     assert report.versions == 1 and report.changes_released == 0
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert query_changes(s, electrician_only=False) == []
         (upgrade,) = query_changes(s, electrician_only=False, include_held=True, include_parser_upgrades=True)
         assert upgrade.parser_upgrade and upgrade.released_at is None
@@ -247,7 +246,7 @@ def test_a_repeal_ends_a_document_from_the_repealing_date_not_retroactively(
     sessions: sessionmaker[Session],
 ) -> None:
     store_schedule_and_its_repealing_revision(sessions)
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         before, _ = rules_in_force(s, "quanzhou", "points_schedule", dt.date(2025, 11, 30))
         assert before is None  # nothing was in force before the first schedule took effect
         between, rows = rules_in_force(s, "quanzhou", "points_schedule", dt.date(2026, 1, 15))
@@ -267,12 +266,12 @@ def test_parsing_holds_no_transaction_so_the_lease_heartbeat_is_never_locked_out
     from storage.locks import heartbeat, make_holder, try_acquire
 
     holder = make_holder("test")
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert try_acquire(s, "policywatch", holder, 60)
     beats: list[bool] = []
 
     def parse_while_the_heartbeat_writes(doc: DocumentInput) -> ParseResult:
-        with session_scope(sessions) as s:  # what the heartbeat thread does mid-parse
+        with sessions.begin() as s:  # what the heartbeat thread does mid-parse
             beats.append(heartbeat(s, "policywatch", holder))
         return json_parser(doc)
 

@@ -25,7 +25,6 @@ from policywatch.cycle import run_cycle
 from policywatch.demo.sample_site import sample_config, write_sample_site
 from policywatch.site_server import SiteServer
 from rules.changes import Change
-from storage.database import session_scope
 from storage.rulesets import query_changes
 from storage.subscribers import SubscriptionRequest, upsert_subscriber
 
@@ -79,7 +78,7 @@ def _demo(outer: AppContext, work: Path, site: SiteServer, *, keep: bool) -> int
         sample_config(site.base_url, f"sqlite:///{work / 'policywatch.db'}", outbox), encoding="utf-8"
     )
     ctx = AppContext(config=load_config(str(config_path)), json_output=False)
-    with session_scope(ctx.database()) as session:
+    with ctx.database().begin() as session:
         upsert_subscriber(
             session, SubscriptionRequest(email=DEMO_SUBSCRIBER, name="示例电工", frequency="immediate")
         )
@@ -99,7 +98,7 @@ def _demo(outer: AppContext, work: Path, site: SiteServer, *, keep: bool) -> int
     second = run_cycle(ctx, None)
     _say(f"demo: cycle 2: {second.summary()}")
 
-    with session_scope(ctx.database()) as session:
+    with ctx.database().begin() as session:
         related = [Change.from_json(r.payload) for r in query_changes(session, since=None)]
         everything = [
             Change.from_json(r.payload) for r in query_changes(session, since=None, electrician_only=False)

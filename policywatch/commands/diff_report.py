@@ -22,7 +22,6 @@ from policywatch.coverage import coverage_at, coverage_note
 from rules.changes import Change
 from rules.regions import REGIONS
 from rules.registry import RULE_KINDS
-from storage.database import session_scope
 from storage.rulesets import query_changes
 
 DEFAULT_DAYS = 30
@@ -74,7 +73,7 @@ def run(ctx: AppContext, args: argparse.Namespace) -> int:
         else now - dt.timedelta(days=DEFAULT_DAYS)
     )
     until = dt.datetime.combine(args.until + dt.timedelta(days=1), dt.time(), zone) if args.until else None
-    with session_scope(ctx.database()) as session:
+    with ctx.database().begin() as session:
         records = query_changes(
             session,
             regions=regions,

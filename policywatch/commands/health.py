@@ -15,7 +15,6 @@ from notifier.localtime import local_time
 from policywatch.context import AppContext, OperationalError
 from policywatch.coverage import coverage_at
 from policywatch.terminal import json_time, print_table
-from storage.database import session_scope
 from storage.models import RuleSetVersion
 from storage.rulesets import held_versions, is_held, release_version
 
@@ -32,7 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def show_health(ctx: AppContext, args: argparse.Namespace) -> int:
     tz = ZoneInfo(ctx.config.schedule.timezone)
-    with session_scope(ctx.database()) as session:
+    with ctx.database().begin() as session:
         suspects = [
             {
                 "version": v.id,
@@ -100,7 +99,7 @@ def version_number(text: str) -> int:
 
 
 def accept_version(ctx: AppContext, args: argparse.Namespace) -> int:
-    with session_scope(ctx.database()) as session:
+    with ctx.database().begin() as session:
         version = session.get(RuleSetVersion, args.version)
         if version is None:
             raise OperationalError(f"no version #{args.version}")

@@ -13,7 +13,6 @@ from policywatch.terminal import print_table
 from rules.regions import REGIONS, region_label
 from rules.registry import RULE_KINDS
 from rules.summary import describe_row, kind_label
-from storage.database import session_scope
 from storage.rulesets import rules_in_force
 
 
@@ -34,7 +33,7 @@ def show_rules(ctx: AppContext, args: argparse.Namespace) -> int:
         raise filters.UsageError("rules show needs a --region and a --kind")
     region, kind = regions[0], kinds[0]
     at = args.at or dt.date.today()
-    with session_scope(ctx.database()) as session:
+    with ctx.database().begin() as session:
         version, rows = rules_in_force(session, region, kind, at)
     if args.format == "json" or ctx.json_output:
         print(json.dumps(rows, ensure_ascii=False, indent=2))

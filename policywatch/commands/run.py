@@ -21,7 +21,6 @@ from policywatch.daemon import NOTIFY_JOB, JobSpec, job_specs, jobs_due
 from policywatch.process_lock import exclusive
 from policywatch.retry import RetryWait
 from policywatch.terminal import json_time
-from storage.database import session_scope
 from storage.jobs import finish_run, mark_interrupted, start_run
 
 
@@ -61,12 +60,12 @@ def run(ctx: AppContext, args: argparse.Namespace) -> int:
     with exclusive(ctx):
         specs, waits = _selected(ctx, args, job_specs(ctx))
         source_ids = [sid for s in specs for sid in s.source_ids]
-        with session_scope(sessions) as session:
+        with sessions.begin() as session:
             mark_interrupted(session)
             run_ids = {s.id: start_run(session, s.id) for s in [*specs, JobSpec(NOTIFY_JOB, "", ())]}
         report = run_cycle(ctx, source_ids, do_crawl=bool(source_ids))
         detail = report.summary()
-        with session_scope(sessions) as session:
+        with sessions.begin() as session:
             for spec in specs:
                 finish_run(
                     session, run_ids[spec.id], _source_status(report, spec.source_ids[0]), detail[:2000]

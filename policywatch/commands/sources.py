@@ -11,7 +11,6 @@ from crawlers.registry import load_sources
 from notifier.localtime import local_time
 from policywatch.context import AppContext
 from policywatch.terminal import json_time, print_table
-from storage.database import session_scope
 from storage.documents import last_crawl_runs
 from storage.rulesets import held_versions_by_source
 
@@ -23,7 +22,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
     sources = load_sources(ctx.config.crawl_config(), include_disabled=True)
-    with session_scope(ctx.database()) as session:
+    with ctx.database().begin() as session:
         runs = last_crawl_runs(session)
         held = held_versions_by_source(session)
         rows: list[dict[str, Any]] = []

@@ -22,7 +22,7 @@ from policywatch.daemon import job_specs
 from policywatch.process_lock import LOCK_NAME
 from policywatch.retry import retry_wait
 from policywatch.terminal import json_time, print_table
-from storage.database import safe_url, session_scope
+from storage.database import safe_url
 from storage.documents import last_crawl_runs
 from storage.jobs import latest_completed, latest_runs
 from storage.locks import lock_state
@@ -54,7 +54,7 @@ def collect(ctx: AppContext) -> dict[str, Any]:
     now = ctx.now()
     schedule = ctx.config.schedule
     lease = float(schedule.lease_seconds)
-    with session_scope(ctx.database()) as session:
+    with ctx.database().begin() as session:
         runs, completed = latest_runs(session), latest_completed(session)
         crawls = last_crawl_runs(session)
         deliveries = delivery_counts(session)

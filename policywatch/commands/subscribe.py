@@ -20,7 +20,6 @@ from policywatch.context import AppContext
 from policywatch.terminal import print_table
 from rules.regions import REGIONS
 from rules.registry import RULE_KINDS
-from storage.database import session_scope
 from storage.models import Subscriber
 from storage.subscribers import (
     SubscriptionRequest,
@@ -86,7 +85,7 @@ def subscribe(ctx: AppContext, args: argparse.Namespace) -> int:
         all_changes=args.all_changes,
         frequency=args.frequency,
     )
-    with session_scope(ctx.database()) as session:
+    with ctx.database().begin() as session:
         subscriber, outcome = upsert_subscriber(session, request)
         row = _row(subscriber, 0, None)
     if ctx.json_output:
@@ -101,7 +100,7 @@ def unsubscribe(ctx: AppContext, args: argparse.Namespace) -> int:
         email = normalise_email(args.email)
     except InvalidEmail as exc:
         return _usage_error(str(exc))
-    with session_scope(ctx.database()) as session:
+    with ctx.database().begin() as session:
         subscriber = deactivate_subscriber(session, email)
     if subscriber is None:
         print(f"policywatch: {email} is not subscribed", file=sys.stderr)
@@ -138,7 +137,7 @@ def _describe(row: dict[str, Any]) -> str:
 
 
 def subscribers(ctx: AppContext, args: argparse.Namespace) -> int:
-    with session_scope(ctx.database()) as session:
+    with ctx.database().begin() as session:
         pending = pending_counts(session)
         sent = last_sent(session)
         rows = [_row(s, pending.get(s.id, 0), sent.get(s.id)) for s in list_subscribers(session)]

@@ -18,7 +18,6 @@ from pw_daemon_helpers import SITE, SOURCE_ID, DaemonProcess, cli_command, daemo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.database import session_scope
 from storage.jobs import runs_of
 from storage.locks import lock_state
 from storage.models import ChangeRecord, Delivery, DocumentVersion, JobRun, RuleSetVersion
@@ -43,12 +42,12 @@ def daemons(workdir: Path) -> Iterator[Callable[..., DaemonProcess]]:
 
 
 def count(sessions: sessionmaker[Session], model: Any) -> int:
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def subscribe(sessions: sessionmaker[Session], email: str) -> None:
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         upsert_subscriber(s, SubscriptionRequest(email=email, frequency="immediate"))
 
 
@@ -87,7 +86,7 @@ def test_change_between_cycles_gives_one_digest_and_sigterm_exits_0(
     assert d.proc.wait(timeout=20) == 0
     assert time.monotonic() - began < 5 + 6  # the grace, then at most ~3 s to cancel a crawl, plus exit
     assert "daemon stopped" in d.log()
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert lock_state(s, "policywatch") is None
         assert s.scalar(select(func.count()).select_from(JobRun).where(JobRun.status == "running")) == 0
 
@@ -106,7 +105,7 @@ def test_sigterm_cancels_a_slow_crawl_within_the_grace(
     elapsed = time.monotonic() - began
     assert elapsed < 2 + 5, f"took {elapsed:.1f}s"
     assert "cancelled 1 crawl process" in d.log()
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         runs = runs_of(s, f"crawl:{SOURCE_ID}")
         assert runs and runs[-1].status == "cancelled"
         assert lock_state(s, "policywatch") is None
@@ -148,7 +147,7 @@ def test_kill_9_mid_crawl_then_restart_loses_and_duplicates_nothing(
 
     assert len(smtp_server.messages) == 1
     assert "初级工" in smtp_server.messages[0].message.get_body(("plain",)).get_content()
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert s.scalar(select(func.count()).select_from(DocumentVersion)) == 2
         assert s.scalar(select(func.count()).select_from(RuleSetVersion)) == 2
         changes = s.scalars(select(ChangeRecord)).all()
@@ -179,7 +178,7 @@ def test_only_one_daemon_works_a_second_exits_1_or_waits_as_standby(
     standby = daemons(cfg, "standby", "--standby")
     standby.wait_log("standby: ", 20)
     assert first.proc.poll() is None
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         state = lock_state(s, "policywatch")
         assert state is not None and f":{first.pid}:" in state.holder
     time.sleep(2.5)  # a lock poll of the standby (lease / 3)

@@ -15,7 +15,6 @@ from pw_daemon_helpers import SITE, SOURCE_ID, daemon_config
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.database import session_scope
 from storage.models import CrawlRun
 from tests.conftest import SmtpSink
 from tests.notifier.notify_helpers import closed_port, plain_and_html
@@ -35,7 +34,7 @@ start_urls = ["http://127.0.0.1:{port}/zwgk/tzgg/"]
 
 def first_failure(sessions: sessionmaker[Session], source_id: str) -> str:
     """When the source's first failed crawl started, as people are shown it (Asia/Shanghai)."""
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         start = s.scalar(
             select(CrawlRun.started_at).where(CrawlRun.source_id == source_id).order_by(CrawlRun.id).limit(1)
         )

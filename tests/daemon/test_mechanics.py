@@ -18,7 +18,6 @@ from policywatch.context import AppContext
 from policywatch.crontab import cron_trigger, missed_since, next_fire
 from policywatch.daemon import Daemon, catch_up_jobs, job_specs
 from policywatch.process_lock import Lease, LockHeld
-from storage.database import session_scope
 from storage.jobs import finish_run, last_completed_start, latest_runs, mark_interrupted, start_run
 from storage.locks import heartbeat, holder_is_dead_here, lock_state, release, try_acquire
 
@@ -65,16 +64,16 @@ def test_missed_run_is_decided_from_the_last_recorded_run() -> None:
 
 def test_lease_lock_excludes_a_second_holder_until_it_lapses(sessions: sessionmaker[Session]) -> None:
     t0 = at("2026-11-24T00:00:00")
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert try_acquire(s, "pw", "hostA:1:a", lease=30, now=t0)
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert not try_acquire(s, "pw", "hostB:2:b", lease=30, now=t0 + dt.timedelta(seconds=10))
         assert try_acquire(s, "pw", "hostA:1:a", lease=30, now=t0 + dt.timedelta(seconds=10))  # re-entrant
         assert heartbeat(s, "pw", "hostA:1:a", now=t0 + dt.timedelta(seconds=20))
-    with session_scope(sessions) as s:  # 40 s after the last heartbeat > 30 s lease: lapsed
+    with sessions.begin() as s:  # 40 s after the last heartbeat > 30 s lease: lapsed
         assert not try_acquire(s, "pw", "hostB:2:b", lease=30, now=t0 + dt.timedelta(seconds=45))
         assert try_acquire(s, "pw", "hostB:2:b", lease=30, now=t0 + dt.timedelta(seconds=51))
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert not heartbeat(s, "pw", "hostA:1:a")  # the old holder learns it lost the lock
         assert not release(s, "pw", "hostA:1:a")
         state = lock_state(s, "pw")
@@ -92,9 +91,9 @@ def test_a_dead_holder_on_this_host_is_replaced_at_once(sessions: sessionmaker[S
     dead = f"{socket.gethostname()}:{proc.stdout.strip()}:x"
     assert holder_is_dead_here(dead)
     assert not holder_is_dead_here("some-other-host:1:x")
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert try_acquire(s, "pw", dead, lease=3600)
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert try_acquire(s, "pw", "me:1:y", lease=3600)
 
 
@@ -121,11 +120,11 @@ def _ctx(tmp_path: Path, database_url: str, crawl: str = "0 * * * *") -> AppCont
 def test_interrupted_runs_do_not_count_as_done(engine: object, database_url: str, tmp_path: Path) -> None:
     ctx = _ctx(tmp_path, database_url)
     sessions = ctx.database()
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         ok = start_run(s, "crawl:x", now=at("2026-11-24T01:00:00"))
         finish_run(s, ok, "ok", now=at("2026-11-24T01:01:00"))
         start_run(s, "crawl:x", now=at("2026-11-24T02:00:00"))  # killed: stays running
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         assert mark_interrupted(s) == 1
         assert last_completed_start(s, "crawl:x") == at("2026-11-24T01:00:00")
         assert latest_runs(s)["crawl:x"].status == "interrupted"
@@ -138,7 +137,7 @@ def test_catch_up_once_after_downtime_not_once_per_slot(
     now = at("2026-11-24T12:00:30")
     specs = job_specs(ctx)
     assert [s.id for s in specs] == [f"crawl:{SOURCE_ID}", "notify"]
-    with session_scope(ctx.database()) as s:
+    with ctx.database().begin() as s:
         run = start_run(s, f"crawl:{SOURCE_ID}", now=at("2026-11-21T09:00:00"))  # three days down
         finish_run(s, run, "ok")
         run = start_run(s, "notify", now=at("2026-11-24T12:00:05"))  # notify ran in this slot
@@ -199,12 +198,12 @@ def test_the_heartbeat_thread_notices_a_lost_lease(sessions: sessionmaker[Sessio
     lease.start_heartbeat()
     try:
         later = dt.datetime.now(UTC) + dt.timedelta(seconds=60)  # as if our heartbeats had stopped
-        with session_scope(sessions) as s:
+        with sessions.begin() as s:
             assert try_acquire(s, "policywatch", "elsewhere:1:z", lease=3, now=later)
         assert lost.wait(5), "the daemon must stop when another process holds its lock"
         assert lease.lost
     finally:
         lease.release()
-    with session_scope(sessions) as s:  # a lost lease is not released: it is someone else's now
+    with sessions.begin() as s:  # a lost lease is not released: it is someone else's now
         state = lock_state(s, "policywatch")
         assert state is not None and state.holder == "elsewhere:1:z"

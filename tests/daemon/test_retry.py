@@ -17,7 +17,6 @@ from policywatch.config import load_config
 from policywatch.context import AppContext
 from policywatch.daemon import Daemon, JobSpec, job_specs, jobs_due
 from policywatch.retry import RETRY_CAP, retry_delay
-from storage.database import session_scope
 from storage.documents import SourceRecord, sync_sources
 from storage.jobs import finish_run, start_run
 from storage.models import CrawlRun
@@ -40,7 +39,7 @@ def ctx_for(tmp_path: Path, database_url: str, crawl: str = NEVER) -> AppContext
 def crawled(sessions: sessionmaker[Session], *runs: tuple[str, dt.datetime]) -> None:
     """Crawl records of the test source: (status, finished at), each started a minute earlier;
     and the crawl job's bookkeeping, as `run` writes it."""
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         sync_sources(s, [SourceRecord(SOURCE_ID, "海滨市人社局", "hrss", "quanzhou", "trs")])
         for status, finished in runs:
             s.add(
@@ -121,7 +120,7 @@ def test_the_daemon_schedules_the_retry_when_it_comes_before_the_next_slot(
 
 
 def crawl_runs(sessions: sessionmaker[Session]) -> list[CrawlRun]:
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         return list(s.scalars(select(CrawlRun).order_by(CrawlRun.id)))
 
 

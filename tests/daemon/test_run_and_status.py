@@ -12,7 +12,7 @@ from pw_daemon_helpers import SITE, SOURCE_ID, daemon_config
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.database import safe_url, session_scope
+from storage.database import safe_url
 from storage.models import RuleSetVersion
 
 pytestmark = pytest.mark.slow
@@ -41,7 +41,7 @@ def test_run_does_the_rest_when_a_source_fails_exits_1_then_skips_what_is_not_du
     first = run_cli("--config", str(cfg), "run", cwd=workdir, timeout=120)
     assert first.code == 1, first.stderr
     assert "daemon-broken=failing" in first.stdout
-    with session_scope(sessions) as s:  # the healthy source was crawled, parsed and versioned
+    with sessions.begin() as s:  # the healthy source was crawled, parsed and versioned
         assert s.scalar(select(func.count()).select_from(RuleSetVersion)) == 1
 
     again = run_cli("--config", str(cfg), "run", cwd=workdir, timeout=120)

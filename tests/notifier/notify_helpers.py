@@ -16,7 +16,6 @@ from notifier.digest import MailSettings
 from notifier.settings import NotifySettings
 from rules.changes import Change, ChangeProvenance
 from rules.summary import summarise
-from storage.database import session_scope
 from storage.models import ChangeRecord, RuleSetVersion, Series, utcnow
 from storage.subscribers import SubscriptionRequest, upsert_subscriber
 
@@ -149,12 +148,12 @@ def store_change(
 
 
 def store_changes(sessions: sessionmaker[Session], *changes: Change, **kw: Any) -> list[int]:
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         return [store_change(session, c, **kw) for c in changes]
 
 
 def subscribe(sessions: sessionmaker[Session], email: str, **kw: Any) -> int:
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         sub, _ = upsert_subscriber(session, SubscriptionRequest(email=email, **kw))
         return sub.id
 

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.alerts import current_problems
 from notifier.delivery import run_notify
-from storage.database import session_scope
 from storage.models import (
     CrawlRun,
     Document,
@@ -27,7 +26,7 @@ from tests.notifier.notify_helpers import points_change, settings, store_changes
 
 
 def add_source(sessions: sessionmaker[Session], source_id: str = "quanzhou-hrss") -> None:
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         session.add(
             Source(
                 id=source_id, name="泉州市人社局 通知公告", authority="hrss", region="quanzhou", family="trs"
@@ -36,7 +35,7 @@ def add_source(sessions: sessionmaker[Session], source_id: str = "quanzhou-hrss"
 
 
 def crawl(sessions: sessionmaker[Session], status: str, source_id: str = "quanzhou-hrss") -> None:
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         session.add(
             CrawlRun(
                 source_id=source_id, status=status, finished_at=utcnow(), message=f"{status}: HTTP 403\r\nX"
@@ -45,7 +44,7 @@ def crawl(sessions: sessionmaker[Session], status: str, source_id: str = "quanzh
 
 
 def alerts(sessions: sessionmaker[Session]) -> dict[str, OperatorAlert]:
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         return {a.subject: a for a in session.scalars(select(OperatorAlert))}
 
 
@@ -97,7 +96,7 @@ def test_suspect_versions_and_parse_problems_until_reviewed(
     sessions: sessionmaker[Session], smtp_server: SmtpSink, tmp_path: Path
 ) -> None:
     add_source(sessions)
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         series = Series(region="xiamen", kind="points_schedule")
         session.add(series)
         session.flush()
@@ -128,10 +127,10 @@ def test_suspect_versions_and_parse_problems_until_reviewed(
     assert f"version:{version_id}" in body and f"policywatch accept {version_id}" in body
     assert f"parse:{doc_id}" in body and "encrypted" in body
 
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         session.add(VersionReview(version_id=version_id, decision="accepted", decided_by="operator"))
         session.add(DocumentParse(document_id=doc_id, parser_version="2", through_version_id=1, problems=[]))
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         assert current_problems(session, 3) == {}
     run_notify(sessions, cfg)
     assert all(a.resolved_at is not None for a in alerts(sessions).values())

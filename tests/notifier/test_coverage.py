@@ -16,7 +16,6 @@ from notifier.coverage import CoverageNote, describe_coverage
 from notifier.digest import render_digest
 from notifier.report import NO_CHANGES, render_report
 from storage.coverage import Coverage, SourceReading, read_coverage
-from storage.database import session_scope
 from storage.documents import SourceRecord, sync_sources
 from storage.models import CrawlRun
 from tests.notifier.notify_helpers import plain_and_html, points_change
@@ -50,7 +49,7 @@ def crawl(session: Session, source: SourceRecord, status: str, started: str, mes
 @pytest.fixture
 def history(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     """Fuzhou read, then failing twice from 2026-11-20 00:30 UTC; Xiamen read; Quanzhou never crawled."""
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         sync_sources(s, SOURCES)
         crawl(s, FUZHOU, "ok", "2026-11-19T23:00:00")
         crawl(s, XIAMEN, "failing", "2026-11-19T23:00:00")  # an old failure, since recovered
@@ -61,7 +60,7 @@ def history(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
 
 
 def coverage(sessions: sessionmaker[Session], when: str) -> Coverage:
-    with session_scope(sessions) as s:
+    with sessions.begin() as s:
         return read_coverage(s, SOURCES, at(when))
 
 
@@ -101,7 +100,7 @@ def test_the_note_names_unread_sources_and_since_when_in_local_time(history: ses
 
     complete = describe_coverage(coverage(history, "2026-11-21T00:00:00").within(["xiamen"]), SHANGHAI)
     assert complete.no_changes() == "本期无政策变化（1 个来源中 1 个读取成功）。"
-    with session_scope(history) as s:
+    with history.begin() as s:
         crawl(s, QUANZHOU, "failing", "2026-11-20T01:00:00")
     nothing = describe_coverage(coverage(history, "2026-11-21T00:00:00").within(["quanzhou"]), SHANGHAI)
     assert nothing.no_changes() == "没有一个来源读取成功（1 个来源中 0 个读取成功），本期变化未知。"

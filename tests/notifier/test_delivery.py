@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 import notifier.delivery as delivery
 from notifier.delivery import MAX_ATTEMPTS, backoff, run_notify
 from notifier.transports import EmlTransport
-from storage.database import session_scope
 from storage.models import Delivery, RuleSetVersion, Series, utcnow
 from storage.rulesets import is_held, record_changes, release_version
 from tests.conftest import SmtpSink
@@ -29,7 +28,7 @@ from tests.notifier.notify_helpers import (
 
 
 def deliveries(sessions: sessionmaker[Session]) -> list[Delivery]:
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         return list(session.scalars(select(Delivery).order_by(Delivery.id)))
 
 
@@ -126,7 +125,7 @@ def test_a_suspect_version_reaches_nobody_until_accepted_and_its_parser_upgrades
     subscribe(sessions, "all@example.org", all_changes=True, frequency="immediate")
     real = points_change("quanzhou", "三级/高级工", 40, 50)
     upgrade = dataclasses.replace(points_change("quanzhou", "四级/中级工", 20, 25), parser_upgrade=True)
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         series = Series(region="quanzhou", kind="points_schedule")
         session.add(series)
         session.flush()
@@ -144,7 +143,7 @@ def test_a_suspect_version_reaches_nobody_until_accepted_and_its_parser_upgrades
         version_id = version.id
     held = run_notify(sessions, settings(tmp_path, smtp_server), flush=True)
     assert (held.queued, held.sent) == (0, 0) and smtp_server.messages == []
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         stored = session.get(RuleSetVersion, version_id)
         assert stored is not None
         release_version(session, stored, "accepted", "test")
@@ -371,7 +370,7 @@ def test_unsubscribed_addresses_get_nothing(
 ) -> None:
     from storage.subscribers import deactivate_subscriber
 
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         deactivate_subscriber(session, "qz@example.org")
     result = run_notify(sessions, settings(tmp_path, smtp_server))
     assert [m.rcpt_tos for m in smtp_server.messages] == [["all@example.org"]]

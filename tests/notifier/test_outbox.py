@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.outbox import is_due, last_slot, queue_released_changes
-from storage.database import session_scope
 from storage.models import Delivery, utcnow
 from storage.outbox import claim, enqueue, pending_groups
 from tests.notifier.notify_helpers import points_change, shortage_change, store_changes, subscribe
@@ -18,7 +17,7 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def count(sessions: sessionmaker[Session]) -> int:
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         return int(session.scalar(select(func.count()).select_from(Delivery)) or 0)
 
 
@@ -31,9 +30,9 @@ def test_queue_once_per_matching_subscriber(sessions: sessionmaker[Session]) -> 
         points_change("xiamen"),
         shortage_change("quanzhou", "焊工", "6-18-02-04", related=False),
     )
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         assert queue_released_changes(session) == 1 + 3
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         assert queue_released_changes(session) == 0
     assert count(sessions) == 4
 
@@ -43,16 +42,16 @@ def test_only_released_non_upgrade_changes_after_subscribing(sessions: sessionma
     subscribe(sessions, "a@example.org")
     store_changes(sessions, points_change("xiamen"), released=False)
     store_changes(sessions, points_change("quanzhou"), parser_upgrade=True)
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         assert queue_released_changes(session) == 0
     (held,) = store_changes(sessions, points_change("xiamen", "二级/技师", 50, 60), released=False)
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         from storage.models import ChangeRecord
 
         record = session.get(ChangeRecord, held)
         assert record is not None
         record.released_at = utcnow()  # the guard released it later
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         assert queue_released_changes(session) == 1
 
 
@@ -60,10 +59,10 @@ def test_enqueue_is_race_safe(sessions: sessionmaker[Session]) -> None:
     sid = subscribe(sessions, "a@example.org")
     (cid,) = store_changes(sessions, points_change())
     now = utcnow()
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         assert enqueue(session, sid, cid, now) is True
         assert enqueue(session, sid, cid, now) is False
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         assert enqueue(session, sid, cid, now) is False
     assert count(sessions) == 1
 
@@ -72,18 +71,18 @@ def test_a_lease_keeps_a_second_sender_off(sessions: sessionmaker[Session]) -> N
     subscribe(sessions, "a@example.org", frequency="immediate")
     store_changes(sessions, points_change(), points_change("xiamen"))
     now = utcnow()
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         queue_released_changes(session, now)
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         (group,) = pending_groups(session, now)
         ids = [d.id for d in group.deliveries]
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         assert claim(session, ids, now, now + dt.timedelta(minutes=5))
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         assert not claim(session, ids, now, now + dt.timedelta(minutes=5))
         assert pending_groups(session, now) == []
     later = now + dt.timedelta(minutes=6)
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         assert len(pending_groups(session, later)) == 1  # an expired lease (crashed sender) frees them
         assert claim(session, ids, later, later + dt.timedelta(minutes=5))
 

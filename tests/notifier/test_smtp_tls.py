@@ -16,7 +16,6 @@ from notifier.delivery import run_notify
 from notifier.settings import NotifySettings
 from notifier.transports import SmtpTransport, TransientFailure
 from policywatch.config import parse_config
-from storage.database import session_scope
 from storage.models import Delivery, utcnow
 from tests.notifier.notify_helpers import closed_port, points_change, store_changes, subscribe
 from tests.notifier.tls_helpers import Certificates, TlsSmtpSink, make_certificates, tls_smtp_server
@@ -65,7 +64,7 @@ outbox_dir = "{tmp_path / "outbox"}"
 
 
 def deliveries(sessions: sessionmaker[Session]) -> list[Delivery]:
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         return list(session.scalars(select(Delivery).order_by(Delivery.id)))
 
 

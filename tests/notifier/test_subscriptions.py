@@ -15,7 +15,6 @@ from notifier.subscriptions import (
     matches,
     normalise_email,
 )
-from storage.database import session_scope
 from storage.models import Subscriber, Subscription
 from storage.subscribers import (
     SubscriptionRequest,
@@ -109,16 +108,16 @@ def test_describe_says_why() -> None:
 
 
 def test_subscribing_twice_updates_never_duplicates(sessions: sessionmaker[Session]) -> None:
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         _, outcome = upsert_subscriber(session, SubscriptionRequest("a@example.org", regions=["quanzhou"]))
         assert outcome == "created"
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         sub, outcome = upsert_subscriber(
             session,
             SubscriptionRequest("a@example.org", name="王", kinds=["points_cutoff"], frequency="weekly"),
         )
         assert outcome == "updated"
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         assert session.scalar(select(func.count()).select_from(Subscriber)) == 1
         assert session.scalar(select(func.count()).select_from(Subscription)) == 1
         (sub,) = list_subscribers(session)
@@ -128,16 +127,16 @@ def test_subscribing_twice_updates_never_duplicates(sessions: sessionmaker[Sessi
 
 
 def test_unsubscribe_then_resubscribe(sessions: sessionmaker[Session]) -> None:
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         upsert_subscriber(session, SubscriptionRequest("a@example.org"))
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         assert deactivate_subscriber(session, "nobody@example.org") is None
         sub = deactivate_subscriber(session, "a@example.org")
         assert sub is not None and not sub.active and sub.unsubscribed_at is not None
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         assert deactivate_subscriber(session, "a@example.org") is not None  # idempotent
         assert list_subscribers(session, active_only=True) == []
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         _, outcome = upsert_subscriber(session, SubscriptionRequest("a@example.org"))
         assert outcome == "reactivated"
         assert len(list_subscribers(session, active_only=True)) == 1

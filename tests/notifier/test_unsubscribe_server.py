@@ -22,7 +22,6 @@ from notifier.delivery import run_notify
 from notifier.settings import NotifySettings
 from notifier.unsubscribe import make_token
 from notifier.unsubscribe_server import UnsubscribeServer, UnsubscribeService, mask_email, render_page
-from storage.database import session_scope
 from storage.subscribers import get_subscriber
 from tests.conftest import SmtpSink
 from tests.harness import run_cli, write_config
@@ -66,7 +65,7 @@ def link_from(message: EmailMessage, server: UnsubscribeServer) -> str:
 
 
 def is_active(sessions: sessionmaker[Session], email: str) -> bool:
-    with session_scope(sessions) as session:
+    with sessions.begin() as session:
         sub = get_subscriber(session, email)
         assert sub is not None
         return sub.active
