@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Self
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -38,7 +39,6 @@ class OffsiteRefused(IgnoreRequest):
 
     def __init__(self, via: str, target: str) -> None:
         super().__init__(f"{via} to another domain refused: {printable(target)}")
-        self.via, self.target = via, target
 
 
 class _OffsiteGuard:
@@ -48,7 +48,7 @@ class _OffsiteGuard:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> _OffsiteGuard:
+    def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     def refuse_offsite(self, request: Request, via: str, target: str) -> None:
