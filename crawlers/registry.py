@@ -73,8 +73,12 @@ _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-
 
 
 def on_domains(url: str, domains: list[str] | tuple[str, ...]) -> bool:
-    """Whether the URL's host is one of ``domains`` or below one of them."""
-    host = (urlsplit(url).hostname or "").lower()
+    """Whether the URL's host is one of ``domains`` or below one of them (never for a URL that
+    does not parse, such as an unclosed IPv6 bracket)."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
     return any(host == d or host.endswith("." + d) for d in (d.lower() for d in domains))
 
 

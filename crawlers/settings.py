@@ -18,9 +18,13 @@ SPIDER_MODULES = ["crawlers.spiders"]
 NEWSPIDER_MODULE = "crawlers.spiders"
 
 ITEM_PIPELINES = {"crawlers.pipelines.StoragePipeline": 300}
+# The off-site rule replaces Scrapy's filter, at the points crawlers/offsite.py explains.
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawlers.offsite.OffsiteRequestMiddleware": 50,
     "crawlers.middlewares.RetryBackoffMiddleware": 560,
-    "crawlers.middlewares.OffsiteRedirectMiddleware": 650,
+    "crawlers.offsite.OffsiteRefreshMiddleware": 585,
+    "crawlers.offsite.OffsiteRedirectMiddleware": 650,
 }
 
 ROBOTSTXT_OBEY = True

@@ -29,9 +29,9 @@ from crawlers.crawl_config import CrawlConfig, CrawlSettings
 from crawlers.freshness import RecheckPolicy
 from crawlers.health import HealthTracker, SourceHealth, printable
 from crawlers.items import AttachmentItem, ListEntriesItem, ListPageItem, ListRow, NotModifiedItem, PageItem
-from crawlers.middlewares import OffsiteRedirect, on_domains
 from crawlers.network_errors import describe_network_error
-from crawlers.registry import SourceDefinition, load_sources
+from crawlers.offsite import OffsiteRefused
+from crawlers.registry import SourceDefinition, load_sources, on_domains
 from crawlers.settings import settings_from_config
 from crawlers.store import CrawlStore
 from parsers.blocking import detect_block, is_near_empty
@@ -454,10 +454,8 @@ class TrsSpider(scrapy.Spider):
         exc = failure.value
         # without the first list page the source yields nothing: never "ok", whatever the cause
         page0 = kind == "list" and request.meta.get("page") == 0
-        if isinstance(exc, OffsiteRedirect):
-            self.tracker.offsite_links += 1
-            self.tracker.error(f"{request.url}: {exc}", failing=page0)
-            log.warning("%s: %s (from %s)", self.name, exc, request.url)
+        if isinstance(exc, OffsiteRefused):  # a list page or a document not read: never "ok"
+            self.tracker.error(f"{request.url}: {exc}", failing=True)  # (logged where refused)
             return
         if isinstance(exc, IgnoreRequest):  # robots.txt and the like: not the site's fault
             if page0:
