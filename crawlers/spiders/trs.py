@@ -206,6 +206,17 @@ class TrsSpider(scrapy.Spider):
             return True
         return known.list_title != entry.title or known.list_date != entry.date
 
+    def _readable_html(self, response: Response) -> str | None:
+        """The page's text, or None for a challenge or an HTTP error (recorded in the health)."""
+        html = self._decode(response)
+        if reason := self._blocked(response, html):
+            self._blocked_at(response.url, reason)
+            return None
+        if response.status >= 400:
+            self._http_problem(response)
+            return None
+        return html
+
     # -- list pages --
     def parse_list(self, response: Response) -> Iterator[Any]:
         page = int(response.meta.get("page", 0))
@@ -214,12 +225,8 @@ class TrsSpider(scrapy.Spider):
             entries, page_urls = self._last_read(url)
             log.info("%s: list %s: unchanged (304, %d entries)", self.name, url, len(entries))
         else:
-            html = self._decode(response)
-            if reason := self._blocked(response, html):
-                self._blocked_at(response.url, reason)
-                return
-            if response.status >= 400:
-                self._http_problem(response)
+            html = self._readable_html(response)
+            if html is None:
                 return
             listing = extract_list_page(html, response.url)
             entries = listing.entries
@@ -330,12 +337,8 @@ class TrsSpider(scrapy.Spider):
                 for child in self.children.get(known.id, []):
                     yield self._attachment_request(child.url, entry.url, child.list_title or "", child)
             return
-        html = self._decode(response)
-        if reason := self._blocked(response, html):
-            self._blocked_at(response.url, reason)
-            return
-        if response.status >= 400:
-            self._http_problem(response)
+        html = self._readable_html(response)
+        if html is None:
             return
         detail = extract_detail_page(html, response.url)
         if not detail.structure_matched and detail.near_empty:
