@@ -30,13 +30,16 @@ def child_environment(env: dict[str, str] | None = None) -> dict[str, str]:
 def exit_with_parent() -> None:
     """Called first thing in a child: a killed parent (kill -9 of the CLI) takes it along.
 
-    Linux sends SIGTERM when the parent dies (PR_SET_PDEATHSIG); if the parent is already
-    gone by the time this runs, exit at once. Elsewhere this does nothing.
+    Linux kills the child when the parent dies (PR_SET_PDEATHSIG); if the parent is already
+    gone by the time this runs, exit at once. SIGKILL, not SIGTERM: Scrapy answers SIGTERM
+    with a graceful stop that waits for requests in flight, and nobody is left to read the
+    result. What the child stored stays stored (every item is its own transaction); the next
+    run redoes the rest. Elsewhere than Linux this does nothing.
     """
     expected = os.environ.get(PARENT_PID_ENV)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         return
     if expected and os.getppid() != int(expected):
