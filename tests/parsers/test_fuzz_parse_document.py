@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from parsers import Attachment, DocumentInput, ParseResult, parse_document
 
 FUZZ = settings(
-    max_examples=150, deadline=5000, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150, deadline=20_000, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 
 WORDS = ["职业名称", "职业编码", "紧缺程度", "积分", "分值", "分", "年龄", "周岁", "社保", "个月", "年度",
