@@ -84,3 +84,12 @@ def generate(
             name = "index.htm" if p == 0 else f"index_{p}.htm"
             (root / section.strip("/") / name).write_text(_page("通知公告", body), encoding="utf-8")
     return sections
+
+
+def sources_toml(urls: list[str], pages: int) -> str:
+    """One [sources.bench-N] block per generated section (the benches crawl them all)."""
+    return "\n".join(
+        f'[sources.bench-{i}]\nname = "基准 {i}"\nauthority = "hrss"\nregion = "xiamen"\nfamily = "trs"\n'
+        f'start_urls = ["{url}"]\nlist_pages = {pages}\n'
+        for i, url in enumerate(urls)
+    )

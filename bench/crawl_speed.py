@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.crawl_site import generate  # noqa: E402
+from bench.crawl_site import generate, sources_toml  # noqa: E402
 from crawlers.runner import crawl_sources  # noqa: E402
 from policywatch.config import load_config  # noqa: E402
 from policywatch.site_server import RequestRecord, SiteServer  # noqa: E402
@@ -93,16 +93,11 @@ def main() -> int:
         server.start()
         try:
             pages = -(-args.per_source // 25)
-            blocks = [
-                f'[sources.bench-{i}]\nname = "基准 {i}"\nauthority = "hrss"\nregion = "xiamen"\nfamily = "trs"\n'
-                f'start_urls = ["{server.url(section)}"]\nlist_pages = {pages}\n'
-                for i, section in enumerate(sections)
-            ]
             config = work / "policywatch.toml"
             config.write_text(
                 f'[database]\nurl = "sqlite:///{work / "bench.db"}"\n[log]\nlevel = "WARNING"\n'
                 "[crawl]\ndownload_delay = 0\nstart_jitter_seconds = 0\nobey_robots_txt = false\n\n"
-                + "\n".join(blocks),
+                + sources_toml([server.url(x) for x in sections], pages),
                 encoding="utf-8",
             )
             ids = [f"bench-{i}" for i in range(len(sections))]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.crawl_site import generate  # noqa: E402
+from bench.crawl_site import generate, sources_toml  # noqa: E402
 from crawlers.crawl_config import CrawlConfig  # noqa: E402
 from crawlers.runner import crawl_sources  # noqa: E402
 from policywatch.config import load_config  # noqa: E402
@@ -66,16 +66,11 @@ def poll(server: SiteServer, config: CrawlConfig, ids: list[str], cwd: Path) -> 
 
 
 def write_config(work: Path, server: SiteServer, sections: list[str], pages: int) -> CrawlConfig:
-    blocks = [
-        f'[sources.bench-{i}]\nname = "基准 {i}"\nauthority = "hrss"\nregion = "xiamen"\nfamily = "trs"\n'
-        f'start_urls = ["{server.url(section)}"]\nlist_pages = {pages}\n'
-        for i, section in enumerate(sections)
-    ]
     path = work / "policywatch.toml"
     path.write_text(
         f'[database]\nurl = "sqlite:///{work / "poll.db"}"\n[log]\nlevel = "WARNING"\n'
         "[crawl]\ndownload_delay = 0\nstart_jitter_seconds = 0\nobey_robots_txt = false\n"
-        "current_window_days = 36500\n\n" + "\n".join(blocks),
+        "current_window_days = 36500\n\n" + sources_toml([server.url(x) for x in sections], pages),
         encoding="utf-8",
     )
     return load_config(str(path)).crawl_config()
