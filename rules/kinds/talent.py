@@ -33,7 +33,17 @@ class TalentCondition:
     social_insurance_months: int | None = None
     age_limit: int | None = None
     conditions: str | None = None
+    age_limit_male: int | None = None  # when the limit differs by sex (男不超过50周岁、女不超过40周岁)
+    age_limit_female: int | None = None
+    catalogue: str | None = None  # the trade must be on this catalogue (列入《…目录》), title without 《》
+    catalogue_doc_number: str | None = None  # that catalogue's 文号 when printed
+    housing: str | None = None  # 自有住房 (owned) or 合法稳定住所 (any lawful residence, rented too)
+    housing_districts: tuple[str, ...] | None = None  # where the housing condition applies; None: everywhere
     source: Provenance = field(default_factory=Provenance, compare=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.housing_districts, list):  # rebuilt from JSON
+            object.__setattr__(self, "housing_districts", tuple(self.housing_districts))
 
     def key(self) -> str:
         return f"{self.channel}|{self.requirement}"
@@ -46,6 +56,12 @@ class TalentCondition:
             "social_insurance_months": self.social_insurance_months,
             "age_limit": self.age_limit,
             "conditions": self.conditions,
+            "age_limit_male": self.age_limit_male,
+            "age_limit_female": self.age_limit_female,
+            "catalogue": self.catalogue,
+            "catalogue_doc_number": self.catalogue_doc_number,
+            "housing": self.housing,
+            "housing_districts": list(self.housing_districts) if self.housing_districts is not None else None,
         }
 
 
@@ -188,8 +204,27 @@ class TalentKind(RuleKind):
         "social_insurance_months": "社保月数",
         "age_limit": "年龄上限",
         "conditions": "条件",
+        "age_limit_male": "男性年龄上限",
+        "age_limit_female": "女性年龄上限",
+        "catalogue": "须列入目录",
+        "catalogue_doc_number": "目录文号",
+        "housing": "住房要求",
+        "housing_districts": "住房要求适用区",
     }
-    substantive_fields = frozenset({"requirement", "level", "social_insurance_months", "age_limit"})
+    substantive_fields = frozenset(
+        {
+            "requirement",
+            "level",
+            "social_insurance_months",
+            "age_limit",
+            "age_limit_male",
+            "age_limit_female",
+            "catalogue",
+            "catalogue_doc_number",
+            "housing",
+            "housing_districts",
+        }
+    )
     header_synonyms: ClassVar[dict[str, tuple[str, ...]]] = {
         "seq": ("序号", "编号"),
         "channel": tuple(
@@ -259,6 +294,13 @@ class TalentKind(RuleKind):
             parts.append(f"社保 {number(d['social_insurance_months'])} 个月")
         if d.get("age_limit") is not None:
             parts.append(f"年龄 ≤{number(d['age_limit'])}")
+        if d.get("age_limit_male") is not None or d.get("age_limit_female") is not None:
+            parts.append(f"年龄 男≤{number(d.get('age_limit_male'))}、女≤{number(d.get('age_limit_female'))}")
+        if d.get("catalogue"):
+            parts.append(f"须列入《{one_line(d['catalogue'], MAX_TEXT)}》")
+        if d.get("housing"):
+            where = "、".join(d.get("housing_districts") or ())
+            parts.append(f"{one_line(where, MAX_TEXT) + '须' if where else '须'}{d['housing']}")
         head = (
             f"{one_line(d.get('channel') or '', MAX_TEXT)}: {one_line(d.get('requirement') or '', MAX_TEXT)}"
         )
@@ -273,8 +315,13 @@ class TalentKind(RuleKind):
         for name in changed:
             if name == "social_insurance_months":
                 parts.append(f"社保 {number(b.get(name))} → {number(a.get(name))} 个月")
-            elif name == "age_limit":
-                parts.append(f"年龄上限 {number(b.get(name))} → {number(a.get(name))} 岁")
+            elif name in ("age_limit", "age_limit_male", "age_limit_female"):
+                label = self.field_labels[name]
+                parts.append(f"{label} {number(b.get(name))} → {number(a.get(name))} 岁")
+            elif name == "housing_districts":
+                before_d = "、".join(b.get(name) or ()) or "全部"
+                after_d = "、".join(a.get(name) or ()) or "全部"
+                parts.append(f"住房要求适用区 {one_line(before_d, MAX_TEXT)} → {one_line(after_d, MAX_TEXT)}")
             else:
                 parts += self.text_changes(b, a, [name])
         return f"{head}: {'；'.join(parts)}"
