@@ -82,15 +82,28 @@ def _best_kind(row: list[str], context: str) -> tuple[float, str, dict[str, list
     return candidates[0]
 
 
-def _combine(upper: list[str], lower: list[str]) -> list[str]:
-    """A two-row header (a merged group label above sub-labels): the sub-label wins where present."""
-    return [b if b and b != a else a for a, b in zip(upper, lower, strict=False)] + upper[len(lower) :]
+def _stack(rows: list[list[str]], kind: str) -> list[str]:
+    """A header of several rows (group labels above sub-labels, 一级/二级/三级 above 分值/上限):
+    per column the lowest label that names a field of ``kind``, else the lowest label."""
+    synonyms = KINDS[kind].header_synonyms
+    width = max(len(r) for r in rows)
+    out = []
+    for c in range(width):
+        labels = [r[c] for r in rows if c < len(r) and r[c]]
+        named = [
+            label
+            for label in labels
+            if _match_field(squash(label).replace("（", "(").replace("）", ")"), synonyms)
+        ]
+        out.append((named or labels or [""])[-1])
+    return out
 
 
 def find_header(grid: Grid, context: str = "") -> Mapping | None:
-    """The first row (of the first 10) that names enough columns for one rule kind.
+    """The first row (of the first 15) that names enough columns for one rule kind.
 
-    A second header row below it (sub-labels under a merged group label) is combined with it.
+    Header rows below it (sub-labels under merged group labels, up to three rows) are
+    stacked with it, each column taking its most specific label.
     """
     context = context + grid.caption
     for r, row in enumerate(grid.cells[:15]):
@@ -101,18 +114,16 @@ def find_header(grid: Grid, context: str = "") -> Mapping | None:
             continue
         _, kind, cols = best
         header = row
-        start = r + 1
-        if start < len(grid.cells) and grid.cells[start] != row:
-            combined = _combine(row, grid.cells[start])
-            better = _best_kind(combined, context)
-            if (
-                better is not None
-                and is_header_like(grid.cells[start], better[1], row)
-                and len(better[2]) > len(cols)
-            ):
+        end = r + 1
+        while end < len(grid.cells) and end - r < 4 and is_header_like(grid.cells[end], kind, row):
+            end += 1
+        if end > r + 1:
+            stacked = _stack(grid.cells[r:end], kind)
+            better = _best_kind(stacked, context)
+            if better is not None and len(better[2]) >= len(cols):
                 _, kind, cols = better
-                header = combined
-                start += 1
+                header = stacked
+        start = end
         while start < len(grid.cells) and is_header_like(grid.cells[start], kind, header):
             start += 1
         return Mapping(kind=kind, columns=cols, header_rows=start, header=header)

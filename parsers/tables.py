@@ -141,8 +141,12 @@ class TableReader:
             if title is not None and not spec.is_data_row(first):
                 section = title
                 continue
-            for group in column_groups(mapping):
-                table_row = TableRow(row, group, mapping.header, section, self._source(grid, index))
+            groups = column_groups(mapping)
+            spans = {k: tuple(v) for k, v in mapping.columns.items()} if len(groups) == 1 else {}
+            for group in groups:
+                table_row = TableRow(
+                    row, group, mapping.header, section, self._source(grid, index), spans=spans
+                )
                 self.rows.extend(spec.build_rows(table_row, context))
 
     def _read_matrix(self, grid: Grid, header_row: int, levels: dict[int, str]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .display import arrow, one_line
@@ -44,9 +44,15 @@ class TableRow:
     header: Sequence[str]
     section: str | None  # the last full-width title row above it ("一、制造业", "减分项目")
     source: Provenance
+    spans: dict[str, tuple[int, ...]] = field(default_factory=dict)  # field -> every column naming it
 
     def has(self, name: str) -> bool:
         return name in self.columns
+
+    def get_all(self, name: str) -> list[str]:
+        """Every column's text for a field named by several (一级指标 | 二级指标 | 三级指标)."""
+        columns = self.spans.get(name) or ((self.columns[name],) if name in self.columns else ())
+        return [cell_text(self.cells, c) for c in columns]
 
     def get(self, name: str) -> str:
         return cell_text(self.cells, self.columns.get(name))

@@ -268,6 +268,28 @@ def _values(row: PointsItem) -> tuple[object, ...]:
     return (row.category, row.points, row.per, row.cap, row.sign)
 
 
+def _label_path(row: TableRow) -> list[str] | None:
+    """The labels of a row under three or more label columns (一级 | 二级 | 三级指标), merged
+    repeats dropped; None for the usual category | item layout."""
+    columns = sorted(set(row.spans.get("category", ())) | set(row.spans.get("item", ())))
+    if len(columns) < 3:
+        return None
+    path: list[str] = []
+    for c in columns:
+        text = cell_text(row.cells, c)
+        if text and (not path or squash(text) != squash(path[-1])):
+            path.append(text)
+    return path
+
+
+def _cap_cell(text: str) -> float | None:
+    """A 上限 / 最高分 column: "30", "30分", "最高30分"."""
+    if not text:
+        return None
+    value = parse_points(text)
+    return value.cap if value is not None and value.cap is not None else value.points if value else None
+
+
 # ---------------------------------------------------------------- the kind
 
 _SHORTAGE_WORDS = re.compile(r"紧缺|急需|短缺")
@@ -303,6 +325,9 @@ class PointsKind(RuleKind):
             "分值(分) 积分分值 计分分值 标准分值 分值标准 积分标准 计分标准 加分标准 评分标准 分值 分数 "
             "得分 赋分 加分 计分 积分 分".split()
         ),
+        "cap": tuple(
+            "最高分值 最高分 分值上限 积分上限 上限分值 最高限 封顶分值 封顶 上限 累计上限 最高积分".split()
+        ),
         "notes": tuple(
             "备注 说明 计分说明 计分方法 备注说明 附注 认定标准 计分办法 佐证材料 证明材料".split()
         ),
@@ -330,24 +355,37 @@ class PointsKind(RuleKind):
         )
 
     def build_rows(self, row: TableRow, context: TableContext) -> list[Any]:
-        cat_cell = row.get("category")
-        item_cell = row.get("item")
         points_cell = row.get("points")
         notes = normalise_text(row.get("notes"))
-        if item_cell == cat_cell and row.has("item") and row.has("category") and not points_cell:
-            return []
-        if not item_cell and not points_cell:
-            return []
         section = row.section
         deduction_section = bool(section and _DEDUCTION_SECTION.search(section))
-        category = canonical_category(cat_cell) if cat_cell else None
         section_category = canonical_category(section) if section else None
+        path = _label_path(row)
+        if path is not None:  # 一级指标 | 二级指标 | 三级指标: the item is the most specific label
+            if not path:
+                return []
+            item_cell, parents = path[-1], path[:-1]
+            deduction_section = deduction_section or any(_DEDUCTION_SECTION.search(p) for p in parents)
+            category = next(
+                (c for p in reversed(parents) if (c := canonical_category(p)) in CANONICAL_CATEGORIES), None
+            )
+            if category is None:
+                category = infer_category(item_cell) or (canonical_category(parents[-1]) if parents else None)
+            cat_cell = None
+        else:
+            cat_cell = row.get("category")
+            item_cell = row.get("item")
+            if item_cell == cat_cell and row.has("item") and row.has("category") and not points_cell:
+                return []
+            category = canonical_category(cat_cell) if cat_cell else None
+            if not item_cell or item_cell == cat_cell and row.has("item"):
+                item_cell = item_cell or cat_cell
+        if not item_cell and not points_cell:
+            return []
         if category is None and section_category in CANONICAL_CATEGORIES:
             category = section_category  # "一、基础指标" is a grouping, not a category
         if deduction_section:
             category = "减分"
-        if not item_cell or item_cell == cat_cell and row.has("item"):
-            item_cell = item_cell or cat_cell
         packed = split_packed_points(points_cell)
         if packed and not is_level_only(item_cell):
             return [
@@ -364,6 +402,7 @@ class PointsKind(RuleKind):
             value = parse_points(item_cell) if re.search(r"分", item_cell) else None
         if value is None:
             return []
+        cap = value.cap if value.cap is not None else _cap_cell(row.get("cap"))
         item = normalise_item(item_cell) or category
         if item is None:
             return []
@@ -371,7 +410,7 @@ class PointsKind(RuleKind):
         if category is None:
             category = infer_category(item_cell) or ("减分" if sign < 0 else section_category or item)
         return [
-            PointsItem(category=category, item=item, points=value.points, per=value.per, cap=value.cap,
+            PointsItem(category=category, item=item, points=value.points, per=value.per, cap=cap,
                        sign=sign, conditions=notes, source=row.source)
         ]  # fmt: skip
 
