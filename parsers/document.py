@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from rules.dates import parse_date
 from rules.provenance import Provenance
 from rules.registry import KINDS, RuleRow
+from rules.scope import document_scope
 from rules.text import nfkc, normalise_text
 
 from .decoding import decode_html
@@ -227,9 +228,26 @@ def _parse(doc: DocumentInput) -> ParseResult:
 
     rows = _dedupe(_merge_text_rows(tables.rows, narrative_rows))
     problems = collected.problems + tables.problems
+    scope = document_scope(meta.title, [block.text for block in blocks])
+    if scope.not_about is not None:
+        # its tables are not settlement rules: only what kept a file from being read matters
+        problems = [p for p in problems if p.code not in _TABLE_PROBLEMS]
+        return ParseResult(meta=meta, problems=problems, not_about=scope.not_about)
+    doubted = sorted({row.kind for row in rows if scope.doubts(row.kind)})
+    if doubted:
+        problems.append(
+            ParseProblem(
+                "scope_unclear",
+                f"{'/'.join(doubted)} rows in a document that never mentions 落户/入户/居住证积分: "
+                "are they settlement rules?",
+            )
+        )
     if not rows and not any(p.code != "no_rows_read" for p in problems):
         problems.append(ParseProblem("no_rules_found", "no rule rows found in the page or its attachments"))
     return ParseResult(meta=meta, rows=rows, problems=problems)
+
+
+_TABLE_PROBLEMS = frozenset({"unrecognised_columns", "no_rows_read", "no_rules_found"})
 
 
 def _meta(doc: DocumentInput, page: Extracted | None, collected: _Collected) -> DocumentMeta:

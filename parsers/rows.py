@@ -62,6 +62,7 @@ class ParseResult:
     meta: DocumentMeta
     rows: list[RuleRow] = field(default_factory=list)
     problems: list[ParseProblem] = field(default_factory=list)
+    not_about: str | None = None  # why a rule-like document feeds no settlement series (积分入学 …)
 
     def rows_of(self, kind: str) -> list[RuleRow]:
         return [r for r in self.rows if r.kind == kind]

@@ -12,8 +12,16 @@ from dataclasses import dataclass, field, replace
 
 from rules.kind import TableContext, TableRow, cell_text
 from rules.kinds import cutoff, points
-from rules.kinds.points import PointsItem, canonical_category, parse_points
+from rules.kinds.points import (
+    CANONICAL_CATEGORIES,
+    PointsItem,
+    canonical_category,
+    heading_category,
+    normalise_item,
+    parse_points,
+)
 from rules.kinds.talent import heading_channel
+from rules.levels import is_level_only
 from rules.numerals import NUMBER
 from rules.provenance import Provenance
 from rules.registry import KINDS, RuleRow
@@ -51,12 +59,17 @@ class TableReader:
     footnotes: list[TextBlock] = field(default_factory=list)
     _previous: tuple[Grid, Mapping] | None = None
     _caption_channel: str | None = None  # "一、高技能人才落户" printed just above a talent table
+    _heading: str = ""  # the caption of the table a continuation belongs to
 
     def new_file(self) -> None:
         """Tables never continue across files."""
         self._previous = None
 
     def read(self, grid: Grid) -> None:
+        for part in split_sections(grid):
+            self._read_one(part)
+
+    def _read_one(self, grid: Grid) -> None:
         transposed = key_value_cutoff(grid)
         if transposed is not None:  # 项目 | 内容 rows (年度 | 2024年; 分数线 | 105分 …): one cut-off
             header = transposed.cells[0]
@@ -65,6 +78,12 @@ class TableReader:
             self._previous = None
             return
         mapping = find_header(grid, self.context)
+        if mapping is None or mapping.kind == POINTS:
+            pairs = points_rows(grid)
+            if pairs is not None and (mapping is None or pairs[0] < mapping.header_rows - 1):
+                self._read_points_rows(grid, *pairs)
+                self._previous = None
+                return
         matrix = level_matrix(grid) if mapping is None or mapping.kind == POINTS else None
         if matrix is not None and (
             mapping is None or mapping.first("item") is None or matrix[0] <= mapping.header_rows - 1
@@ -115,11 +134,13 @@ class TableReader:
         section: str | None = None
         if mapping.header_rows > 0:  # a new table (a continuation keeps the first one's caption)
             self._caption_channel = heading_channel(grid.caption)
+            self._heading = grid.caption
         points_cols = map_row(mapping.header, POINTS).get("points", []) if mapping.kind == POINTS else []
         context = TableContext(
             year_hint=self.year_hint,
             default_channel=self.default_channel,
             caption_channel=self._caption_channel,
+            heading=self._heading,
             other_points_columns=tuple(c for c in points_cols if c != mapping.first("points")),
         )
         spec = KINDS[mapping.kind]
@@ -149,14 +170,37 @@ class TableReader:
                 )
                 self.rows.extend(spec.build_rows(table_row, context))
 
+    def _read_points_rows(self, grid: Grid, label_row: int, points_row: int) -> None:
+        """A transposed points table: items across one row, their points in the row below
+        (紧缺程度 | 特别紧缺 | 紧缺; 分值 | 15 | 10)."""
+        labels, values = grid.cells[label_row], grid.cells[points_row]
+        heading = heading_category(grid.caption)
+        row_category = canonical_category(labels[0]) if labels[0] else None
+        items = [(c, normalise_item(labels[c])) for c in range(1, len(labels)) if labels[c]]
+        category = (
+            heading
+            or (row_category if row_category in CANONICAL_CATEGORIES else None)
+            or ("技能水平" if all(is_level_only(labels[c]) for c, _ in items) else row_category)
+            or "技能水平"
+        )
+        for c, item in items:
+            value = parse_points(cell_text(values, c))
+            if value is None or item is None:
+                continue
+            self.rows.append(
+                PointsItem(category=category, item=item, points=value.points, per=value.per, cap=value.cap,
+                           sign=-1 if category == "减分" else value.sign, source=self._source(grid, points_row))
+            )  # fmt: skip
+
     def _read_matrix(self, grid: Grid, header_row: int, levels: dict[int, str]) -> None:
         first_level_col = min(levels)
+        heading = heading_category(grid.caption)
         for index in range(header_row + 1, len(grid.cells)):
             row = grid.cells[index]
             label = next((c for c in row[:first_level_col] if c), "")
-            category = canonical_category(label) if label else "技能水平"
+            category = canonical_category(label) if label else heading or "技能水平"
             if category not in (None, "技能水平", "紧缺工种", "减分"):
-                category = "技能水平" if re.search(r"分值|积分|分数", label) else category
+                category = heading or ("技能水平" if re.search(r"分值|积分|分数", label) else category)
             for col, level in levels.items():
                 value = parse_points(cell_text(row, col))
                 if value is not None:
@@ -218,6 +262,63 @@ def key_value_cutoff(grid: Grid) -> Grid | None:
             row_numbers=[source_row] * (len(body) + 1),
         )
     return None
+
+
+_POINTS_LABEL = re.compile(r"分值|积分|分数|计分|标准分|得分|赋分")
+
+
+def points_rows(grid: Grid) -> tuple[int, int] | None:
+    """(label row, points row) of a transposed points table: a row of items followed by a
+    row labelled 分值 / 积分标准 holding their points; None when the grid is not one."""
+    for r in range(min(len(grid.cells) - 1, 6)):
+        labels, values = grid.cells[r], grid.cells[r + 1]
+        if not values or not _POINTS_LABEL.search(squash(values[0])) or re.search(r"\d", labels[0] or ""):
+            continue
+        pairs = [
+            c
+            for c in range(1, min(len(labels), len(values)))
+            if labels[c] and not re.search(r"\d", labels[c]) and parse_points(cell_text(values, c))
+        ]
+        if len(pairs) >= 2:
+            return r, r + 1
+    return None
+
+
+def _starts_table(grid: Grid, r: int) -> bool:
+    """Whether row ``r`` opens a table of its own (a header, a level row, an item row over 分值)."""
+    row = grid.cells[r]
+    if len({c for c in row if c}) < 2:
+        return False
+    part = Grid(cells=grid.cells[r : r + 2], source=grid.source)
+    return find_header(part) is not None or level_matrix(part) is not None or points_rows(part) is not None
+
+
+def split_sections(grid: Grid) -> list[Grid]:
+    """A sheet stacking several small tables under their own titles ("一、技能水平计分标准"
+    over a level row, "二、紧缺工种计分标准" over another) → one grid per table, each titled
+    by its heading. A title only at the top, or group rows inside one table, split nothing."""
+    bounds = [
+        r
+        for r, row in enumerate(grid.cells[:-1])
+        if _section_title(row) is not None and _starts_table(grid, r + 1)
+    ]
+    if not any(r > 0 for r in bounds):
+        return [grid]
+    parts = []
+    if bounds[0] > 0:
+        parts.append(replace(grid, cells=grid.cells[: bounds[0]], row_numbers=grid.row_numbers[: bounds[0]]))
+    for i, start in enumerate(bounds):
+        end = bounds[i + 1] if i + 1 < len(bounds) else len(grid.cells)
+        title = _section_title(grid.cells[start]) or ""
+        parts.append(
+            replace(
+                grid,
+                cells=grid.cells[start + 1 : end],
+                row_numbers=grid.row_numbers[start + 1 : end],
+                caption=title,
+            )
+        )
+    return [p for p in parts if p.cells]
 
 
 def _rule_like(cells: list[list[str]]) -> bool:

@@ -69,6 +69,7 @@ class TableContext:
     year_hint: int | None = None  # from the title or publish date
     default_channel: str = "人才引进落户"
     caption_channel: str | None = None  # "一、高技能人才落户" printed just above the table
+    heading: str = ""  # what names the table from outside: heading above it, sheet name, caption
     other_points_columns: tuple[int, ...] = ()  # 分值 | 计分标准: both may hold the points
 
 

@@ -86,6 +86,15 @@ def canonical_category(text: str | None) -> str | None:
     return name
 
 
+def heading_category(heading: str | None) -> str | None:
+    """The canonical category a short heading gives the table under it ("二、社会保险",
+    "一、技能水平计分标准", "四、减分项目"); None for titles and sentences."""
+    if not heading or len(squash(heading)) > 20:
+        return None
+    found = canonical_category(heading)
+    return found if found in CANONICAL_CATEGORIES else None
+
+
 def infer_category(item: str | None) -> str | None:
     """Category of an item printed without one: only when the item clearly says it."""
     if not item:
@@ -384,6 +393,9 @@ class PointsKind(RuleKind):
             return []
         if category is None and section_category in CANONICAL_CATEGORIES:
             category = section_category  # "一、基础指标" is a grouping, not a category
+        if category is None:
+            category = heading_category(context.heading)
+            deduction_section = deduction_section or category == "减分"
         if deduction_section:
             category = "减分"
         packed = split_packed_points(points_cell)

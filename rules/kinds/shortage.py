@@ -63,6 +63,21 @@ def occupation_label(d: dict[str, Any], width: int = MAX_TEXT) -> str:
     return name
 
 
+_HEADING_DEGREE = re.compile(r"(?P<degree>[\u4e00-\u9fff]{0,4}?(?:紧缺|急需|短缺)(?:急需)?)")
+_HEADING_TAIL = re.compile(r"(?:职业|工种|\(工种\)|岗位|目录|名单|类|清单)+$")
+
+
+def degree_from_heading(heading: str | None) -> str | None:
+    """The degree a heading or sheet name gives every row under it: "(一)特别紧缺工种" → 特别紧缺,
+    sheet "非常紧缺职业" → 非常紧缺. A title naming the whole catalogue gives none."""
+    text = normalise_name(strip_enumeration(normalise_name(heading) or "")) if heading else None
+    if not text or len(text) > 12:
+        return None
+    text = _HEADING_TAIL.sub("", text)
+    m = _HEADING_DEGREE.fullmatch(text)
+    return m.group("degree") if m and not re.search(r"\d|年度|目录", text) else None
+
+
 class ShortageKind(RuleKind):
     name = "shortage_occupations"
     row_type = ShortageEntry
@@ -91,7 +106,7 @@ class ShortageKind(RuleKind):
         "work_type": _synonyms("工种名称 工种 工种(岗位)"),
         "degree": _synonyms("紧缺程度 紧缺等级 紧缺度 紧缺类别 急需程度 紧缺状况 紧缺指数 紧缺程度等级"),
         "level": _synonyms(
-            "技能等级要求 等级要求 技能等级 职业资格等级 技能要求 资格等级 职业技能等级 最低技能等级 "
+            "技能等级要求 最低技能等级要求 最低等级要求 最低等级 等级要求 技能等级 职业资格等级 技能要求 资格等级 职业技能等级 最低技能等级 "
             "学历或技能要求 技能水平 职业资格要求 证书要求"
         ),
         "category": _synonyms(
@@ -147,7 +162,7 @@ class ShortageKind(RuleKind):
                 occupation_printed=normalise_text(strip_code(printed) or printed) or name,
                 code=code,
                 work_type=work_type,
-                degree=normalise_name(row.get("degree")),
+                degree=normalise_name(row.get("degree")) or degree_from_heading(context.heading),
                 level=normalise_level(row.get("level")),
                 category=category,
                 notes=normalise_text(row.get("notes")),
