@@ -6,15 +6,10 @@ import datetime as dt
 import re
 
 from rules.dates import ANY_DATE, parse_date
+from rules.doc_numbers import DOC_NUMBER, normalise_doc_number
 from rules.text import nfkc, normalise_text, squash
 
-_OPEN = "〔[【(（［﹝〖{"
-_CLOSE = "〕]】)）］﹞〗}"
-DOC_NUMBER = re.compile(
-    rf"([\u4e00-\u9fff]{{1,12}}?)\s*[{re.escape(_OPEN)}]\s*((?:19|20)\d{{2}})\s*[{re.escape(_CLOSE)}]\s*第?\s*(\d{{1,4}})\s*号"
-)
 _LABELLED = re.compile(r"(?:发文字号|文\s*号)\s*[:：]?\s*")
-_NOT_PREFIX = re.compile(r"^(?:文号|发文字号|号|的|和|及|与|根据|按照|依据|印发|转发|关于|原|《|于|经)+")
 _EFFECTIVE = re.compile(
     rf"(?:自|从|于)?\s*(?P<date>{ANY_DATE.pattern})\s*(?:起|开始)?\s*(?:正式)?\s*(?:施行|执行|实施|实行|生效|启用)"
 )
@@ -26,19 +21,6 @@ _TITLE_IN_BOOK = re.compile(r"《([^《》]{2,80})》")
 _PUBLISH_LABEL = re.compile(
     rf"(?:发布时间|发布日期|发文日期|成文日期|印发日期|日期)\s*[:：]?\s*(?P<date>{ANY_DATE.pattern})"
 )
-
-
-def normalise_doc_number(text: str | None) -> str | None:
-    """闽人社文[2025]12号 / 闽人社文（2025）第12号 → 闽人社文〔2025〕12号."""
-    if not text:
-        return None
-    m = DOC_NUMBER.search(squash(text).replace("(", "（").replace(")", "）"))
-    if not m:
-        return None
-    prefix = _NOT_PREFIX.sub("", m.group(1))
-    if not prefix:
-        return None
-    return f"{prefix}〔{m.group(2)}〕{int(m.group(3))}号"
 
 
 def find_doc_numbers(text: str) -> list[str]:

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field, replace
 from rules.dates import parse_window
 from rules.kinds.cutoff import CutoffScore
 from rules.kinds.points import PointsItem, PointsValue, canonical_category, normalise_item, parse_points
-from rules.kinds.talent import TalentCondition, age_limit, heading_channel, insurance_months, requirements
+from rules.kinds.talent import (
+    TalentCondition,
+    age_limit,
+    heading_channel,
+    insurance_months,
+    requirements,
+    shared_conditions,
+    talent_clauses,
+)
 from rules.levels import find_levels
 from rules.numerals import NUMBER, parse_int, parse_number
 from rules.provenance import Provenance
@@ -35,10 +43,10 @@ _CHANNEL = re.compile(
     r"((?:(?:高层次|高|青年|优秀|紧缺|急需)?(?:人才引进|引进人才|技能人才|人才)|学历人才|高校毕业生|毕业生|亲属投靠|"
     r"夫妻投靠|投靠|居住就业|就业|积分|购房|投资|创业)(?:落户|入户))"
 )
-_NO_MONTHS = re.compile(r"不受[^。；;]{0,12}限制|不限")
 _APPLY_WORDS = re.compile(r"申请|申报|受理|提交|报名|办理")
 _HEADING = re.compile(
-    r"^(?:(?P<l1>[一二三四五六七八九十]+、|第[一二三四五六七八九十百]+[条章节])|(?P<l2>[(（][一二三四五六七八九十]+[)）])"
+    r"^(?:(?P<l0>第[一二三四五六七八九十百]+[章节编])|(?P<l1>[一二三四五六七八九十]+、|第[一二三四五六七八九十百]+条)"
+    r"|(?P<l2>[(（][一二三四五六七八九十]+[)）])"
     r"|(?P<l3>\d{1,2}[.、](?!\d)|[(（]\d{1,2}[)）]))\s*"
 )
 _YEAR_OF = re.compile(r"(20\d{2})\s*年(?:度)?(?!\s*\d{1,2}\s*月)")
@@ -67,9 +75,13 @@ class NarrativeReader:
     _cutoffs: dict[int, dict[str, object]] = field(default_factory=dict)
     _windows: list[tuple[dt.date, dt.date, Provenance]] = field(default_factory=list)
     _pending: list[int] = field(default_factory=list)  # indexes of talent rows still open
+    _block: int = 0  # the paragraph being read
+    _run_block: int = -1  # the paragraph of the last talent sentence
+    _run_months: bool = False  # whether that run has stated insurance months ("满2年" then reads alone)
 
     def read(self, blocks: list[TextBlock]) -> list[RuleRow]:
-        for block in blocks:
+        for index, block in enumerate(blocks):
+            self._block = index
             for sentence in sentences(block.text):
                 self._sentence(sentence, block.source)
         self._finish_cutoffs()
@@ -80,7 +92,7 @@ class NarrativeReader:
         heading = _HEADING.match(text)
         if heading:
             # a new item at some outline level ends the sections at that level and below
-            level = 1 if heading.group("l1") else 2 if heading.group("l2") else 3
+            level = 0 if heading.group("l0") else 1 if heading.group("l1") else 2 if heading.group("l2") else 3
             self._headings = {k: v for k, v in self._headings.items() if k < level}
             title = strip_enumeration(text).rstrip("。:：")
             if title and len(title) <= 16 and not re.search(r"[;；,，]|\d", title):
@@ -115,18 +127,19 @@ class NarrativeReader:
             self._talent(text, reqs, src)
             return
         months, age = insurance_months(text), age_limit(text)
+        shared = shared_conditions(text)
         if months is not None or age is not None:
             # a condition listed before the requirement applies to the requirements that follow
             self._section_months = months if months is not None else self._section_months
             self._section_age = age if age is not None else self._section_age
-        if self._pending:
+        if self._pending and (months is not None or age is not None or shared):
+            # "以上人员年龄均不超过45周岁" after the level clauses: for all of them
+            filled = {"social_insurance_months": months, "age_limit": age, **shared}
             for index in self._pending:
                 row = self.rows[index]
                 assert isinstance(row, TalentCondition)
                 self.rows[index] = replace(
-                    row,
-                    social_insurance_months=row.social_insurance_months if months is None else months,
-                    age_limit=row.age_limit if age is None else age,
+                    row, **{k: v for k, v in filled.items() if v is not None and getattr(row, k) is None}
                 )
 
     @property
@@ -288,17 +301,25 @@ class NarrativeReader:
             clause_channel = _CHANNEL.search(text)
             channel = clause_channel.group(1) if clause_channel else None
         channel = normalise_name(channel) or self.default_channel
-        months = insurance_months(text)
-        age = age_limit(text)
-        months = self._section_months if months is None and not _NO_MONTHS.search(text) else months
-        age = self._section_age if age is None else age
-        self._pending = []
-        for requirement, level in reqs:
-            self._pending.append(len(self.rows))
-            self.rows.append(
-                TalentCondition(channel=channel, requirement=requirement, level=level, social_insurance_months=months,
-                                age_limit=age, conditions=None, source=src)
-            )  # fmt: skip
+        same_run = self._run_block == self._block
+        groups = talent_clauses(text, carry_months=same_run and self._run_months)
+        if not same_run:
+            self._pending = []
+        self._run_block = self._block
+        self._run_months = (same_run and self._run_months) or any(g.months is not None for g in groups)
+        shared = shared_conditions(text)
+        for group in groups:
+            months = group.months
+            if months is None and not group.no_months:
+                months = self._section_months
+            age = group.age if group.age is not None else self._section_age
+            for requirement, level in group.requirements:
+                self._pending.append(len(self.rows))
+                self.rows.append(
+                    TalentCondition(channel=channel, requirement=requirement, level=level,
+                                    social_insurance_months=months, age_limit=age, conditions=None,
+                                    source=src, **shared)
+                )  # fmt: skip
 
 
 def default_channel(title: str) -> str:

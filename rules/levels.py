@@ -72,6 +72,12 @@ def find_levels(text: str | None) -> list[str]:
     return found
 
 
+def level_spans(text: str) -> list[tuple[int, str]]:
+    """(position, canonical level) of every level mention in ``text`` (positions in ``text``
+    itself, so the caller squashes first), repeats included."""
+    return [(m.start(), lv) for m in _PATTERN.finditer(text) if (lv := _ALIAS_MAP[m.group(1)])]
+
+
 def normalise_level(text: str | None) -> str | None:
     """The first skill level mentioned in ``text`` as its canonical name, else None.
 

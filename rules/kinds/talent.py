@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..display import MAX_TEXT, number, one_line
+from ..doc_numbers import normalise_doc_number
 from ..kind import Loose, RuleKind, TableContext, TableRow
-from ..levels import find_levels
+from ..levels import find_levels, level_spans
 from ..numerals import NUMBER, parse_int, parse_number
 from ..provenance import Provenance
-from ..text import nfkc, normalise_name, normalise_text, strip_enumeration
+from ..text import nfkc, normalise_name, normalise_text, squash, strip_enumeration
 
 if TYPE_CHECKING:
     from ..relevance import OccupationFamily
@@ -82,30 +83,35 @@ _AGE = re.compile(
 )
 
 
-def requirements(text: str | None) -> list[tuple[str, str | None]]:
-    """(requirement, level) pairs: each skill level, title or degree alternative in ``text``."""
+def _title_requirement(m: re.Match[str]) -> str:
+    """ "中级及以上专业技术职称" → 中级专业技术职称, "副高职称" → 副高级职称: the printed form, 及以上 dropped."""
+    title = {"副高": "副高级", "正高": "正高级"}.get(m.group(1), m.group(1))
+    return f"{title}{'专业技术职称' if '专业技术' in m.group(0) else '职称'}"
+
+
+def requirement_spans(text: str | None) -> list[tuple[int, str, str | None]]:
+    """(position, requirement, level) for each skill level, title or degree in ``text``, in
+    printed order, without repeats (positions in the NFKC text)."""
     if not text:
         return []
     t = nfkc(text)
-    out: list[tuple[str, str | None]] = []
-    for level in find_levels(t):
-        out.append((level, level))
+    found: list[tuple[int, str, str | None]] = []
+    for position, level in level_spans(t):
+        found.append((position, level, level))
     for m in _TITLE.finditer(t):
-        title = (
-            m.group(1)
-            .replace("副高", "副高级")
-            .replace("副高级级", "副高级")
-            .replace("正高", "正高级")
-            .replace("正高级级", "正高级")
-        )
-        req = f"{title}职称"
-        if (req, None) not in out:
-            out.append((req, None))
+        found.append((m.start(), _title_requirement(m), None))
     for m in _DEGREE.finditer(t):
-        req = normalise_name(m.group(1)) or m.group(1)
-        if (req, None) not in out:
-            out.append((req, None))
+        found.append((m.start(), normalise_name(m.group(1)) or m.group(1), None))
+    out: list[tuple[int, str, str | None]] = []
+    for position, requirement, level in sorted(found, key=lambda f: f[0]):
+        if all(requirement != r for _, r, _ in out):
+            out.append((position, requirement, level))
     return out
+
+
+def requirements(text: str | None) -> list[tuple[str, str | None]]:
+    """(requirement, level) pairs: each skill level, title or degree alternative in ``text``."""
+    return [(requirement, level) for _, requirement, level in requirement_spans(text)]
 
 
 def insurance_months(text: str | None) -> int | None:
@@ -133,6 +139,188 @@ def age_limit(text: str | None) -> int | None:
         if value is not None and 16 <= value <= 70:
             return value
     return None
+
+
+# ---------------------------------------------------------------- conditions beyond level, months and age
+
+_SEX_AGE = re.compile(
+    rf"(?P<sex>男|女)(?:性|方|职工|同志)?[^。；;，,男女\d]{{0,8}}?(?P<n>{NUMBER})\s*(?:周岁|岁)"
+)
+_CATALOGUE = re.compile(
+    r"《(?P<name>[^》]{2,60}?目录[^》]{0,12})》\s*(?:[(（]\s*(?P<number>[^()（）]{2,30}?号)\s*[)）])?"
+)
+_CATALOGUE_DUTY = re.compile(r"列入|纳入|属于|在[^。；;]{0,4}《|列于|目录内|目录范围")
+_OWNED = re.compile(
+    r"自有(?:产权)?住房|(?:拥有|具有|购买|购置)[^。；;，,]{0,8}?(?:合法产权)?(?:住房|房产|产权房)|产权住房"
+)
+_LAWFUL = re.compile(r"合法稳定住所|合法固定住所|合法稳定居所")
+_DISTRICT = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:区|县|市))")
+_ISLAND = re.compile(r"岛内(?:[(（](?P<list>[^)）]{2,30})[)）])?")
+
+
+def sex_age_limits(text: str | None) -> tuple[int | None, int | None] | None:
+    """(male, female) upper age limits when they differ by sex ("男不超过50周岁、女不超过40周岁")."""
+    if not text:
+        return None
+    found: dict[str, int] = {}
+    for m in _SEX_AGE.finditer(nfkc(text)):
+        value = parse_int(m.group("n"))
+        if value is not None and 16 <= value <= 70 and "以上" not in m.group(0):
+            found.setdefault(m.group("sex"), value)
+    if not found:
+        return None
+    return found.get("男"), found.get("女")
+
+
+def required_catalogue(text: str | None) -> tuple[str, str | None] | None:
+    """(catalogue title, its 文号) when the trade must be on a named catalogue
+    ("须列入《福建省紧缺急需职业（工种）目录》（闽人社文〔2026〕31号）")."""
+    if not text:
+        return None
+    t = nfkc(text)
+    for m in _CATALOGUE.finditer(t):
+        if _CATALOGUE_DUTY.search(t[max(0, m.start() - 12) : m.end() + 6]):
+            name = normalise_text(m.group("name")) or m.group("name")
+            number = m.group("number")
+            return name, normalise_doc_number(number) if number else None
+    return None
+
+
+def housing_requirement(text: str | None) -> tuple[str, tuple[str, ...] | None] | None:
+    """(自有住房 | 合法稳定住所, districts or None) when a housing condition is stated."""
+    if not text:
+        return None
+    t = squash(nfkc(text))
+    owned = _OWNED.search(t)
+    lawful = _LAWFUL.search(t)
+    if not owned and not lawful:
+        return None
+    housing = "自有住房" if owned else "合法稳定住所"
+    where = t[: (owned or lawful).start()]  # type: ignore[union-attr]
+    island = _ISLAND.search(where)
+    districts: tuple[str, ...] | None = None
+    if island:
+        listed = island.group("list")
+        names = [normalise_name(d) or d for d in re.split(r"[、,，和及]", listed)] if listed else ["岛内"]
+        districts = tuple(n for n in names if n)
+    else:
+        scope = re.search(r"(?:在|于|申请在|落户)([^。；;]{2,40}?)(?:申请|落户|的|范围)", where)
+        if scope:
+            names = _DISTRICT.findall(scope.group(1))
+            names = [n for n in names if not re.search(r"本市|全市|市区|城区|本区", n)]
+            districts = tuple(names) or None
+    return housing, districts
+
+
+def shared_conditions(text: str | None) -> dict[str, Any]:
+    """The row fields a sentence sets beyond level, months and age: sex-specific age limits, a
+    required catalogue, a housing condition (empty when it states none)."""
+    out: dict[str, Any] = {}
+    sexed = sex_age_limits(text)
+    if sexed is not None:
+        out["age_limit_male"], out["age_limit_female"] = sexed
+    catalogue = required_catalogue(text)
+    if catalogue is not None:
+        out["catalogue"], out["catalogue_doc_number"] = catalogue
+    housing = housing_requirement(text)
+    if housing is not None:
+        out["housing"], out["housing_districts"] = housing
+    return out
+
+
+# ---------------------------------------------------------------- one sentence, several rules
+
+_CLAUSE_SPLIT = re.compile(r"[,，;；:：]")
+_BARE_MONTHS = re.compile(rf"(?:缴纳|缴费|参保|缴)?满\s*(?P<n>{NUMBER})\s*(?P<unit>个月|月|年|周年)")
+_NO_MONTHS = re.compile(r"不受[^。；;]{0,12}限制|不限")
+
+
+@dataclass
+class TalentClause:
+    """The requirements one clause names and the conditions that go with them."""
+
+    requirements: list[tuple[str, str | None]]
+    months: int | None = None
+    age: int | None = None
+    no_months: bool = False
+
+
+def _ages(clause: str) -> list[tuple[int, int]]:
+    """(position, limit) of each age limit in a clause, sex-specific ones left out."""
+    out = []
+    for m in _AGE.finditer(clause):
+        if "以上" in m.group(0) and "以下" not in m.group(0):
+            continue
+        if re.search(r"[男女]\S{0,8}$", clause[max(0, m.start() - 10) : m.start("n")]):
+            continue
+        value = parse_int(m.group("n"))
+        if value is not None and 16 <= value <= 70:
+            out.append((m.start("n"), value))
+    return out
+
+
+def clause_months(clause: str, bare: bool) -> int | None:
+    """Insurance months of a clause; ``bare`` also reads "满2年" once a sentence has set the
+    subject ("取得中级工证书的，满2年" after "…缴纳养老保险满3年")."""
+    months = insurance_months(clause)
+    if months is None and (bare or re.search(r"缴纳|缴费|参保", clause)):
+        m = _BARE_MONTHS.search(clause)
+        n = parse_number(m.group("n")) if m else None
+        if m is not None and n is not None:
+            months = int(n * 12) if "年" in m.group("unit") else int(n)
+    return months
+
+
+def talent_clauses(sentence: str, carry_months: bool = False) -> list[TalentClause]:
+    """Split a sentence packing several rules into one group per requirement set:
+    "中级工…满2年，高级工…满1年" gives each level its own months; "45周岁以下具有技师…或35周岁
+    以下具有高级工" pairs each age with its level; a condition clause after a requirement
+    ("…的，需连续缴纳…满3年") belongs to it; one before any requirement applies to all."""
+    groups: list[TalentClause] = []
+    last: list[TalentClause] = []
+    lead_months: int | None = None
+    lead_age: int | None = None
+    bare = carry_months
+    for clause in _CLAUSE_SPLIT.split(squash(nfkc(sentence))):
+        if not clause:
+            continue
+        spans = requirement_spans(clause)
+        months = clause_months(clause, bare)
+        ages = _ages(clause)
+        no_months = bool(_NO_MONTHS.search(clause))
+        if months is not None:
+            bare = True
+        if spans:
+            if len(ages) >= 2:
+                paired: dict[int, list[tuple[str, str | None]]] = {}
+                for position, requirement, level in spans:
+                    before = [a for p, a in ages if p < position]
+                    age = before[-1] if before else ages[0][1]
+                    paired.setdefault(age, []).append((requirement, level))
+                last = [TalentClause(reqs, months, age, no_months) for age, reqs in paired.items()]
+            else:
+                last = [
+                    TalentClause(
+                        [(r, lv) for _, r, lv in spans], months, ages[0][1] if ages else None, no_months
+                    )
+                ]
+            groups.extend(last)
+        elif last:
+            for group in last:
+                group.months = group.months if group.months is not None else months
+                group.age = group.age if group.age is not None else (ages[0][1] if ages else None)
+                group.no_months = group.no_months or no_months
+        else:
+            lead_months = months if months is not None else lead_months
+            lead_age = ages[0][1] if ages else lead_age
+    for group in groups:
+        group.months = group.months if group.months is not None else lead_months
+        group.age = group.age if group.age is not None else lead_age
+    if groups and any(_NO_MONTHS.search(c) for c in _CLAUSE_SPLIT.split(sentence)):
+        for group in groups:
+            if group.months is None:
+                group.no_months = True
+    return groups
 
 
 # A section heading that names a settlement channel: "一、高技能人才落户", "(二)高层次人才引进落户",
