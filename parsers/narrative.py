@@ -19,6 +19,7 @@ from rules.kinds.talent import (
     age_limit,
     heading_channel,
     insurance_months,
+    named_channel,
     requirements,
     shared_conditions,
     talent_clauses,
@@ -38,11 +39,6 @@ _POINTS_PHRASE = re.compile(
 _SCORE_WORDS = r"分数线|分值线|积分线|入围分值|落户分值|最低分值|入围分数|落户分数"
 _CUTOFF_WORDS = re.compile(_SCORE_WORDS)
 _SETTLE = re.compile(r"落户|入户|迁入|户口|户籍")
-# A named channel: a kind of applicant directly before 落户/入户 ("可申请技能人才落户").
-_CHANNEL = re.compile(
-    r"((?:(?:高层次|高|青年|优秀|紧缺|急需)?(?:人才引进|引进人才|技能人才|人才)|学历人才|高校毕业生|毕业生|亲属投靠|"
-    r"夫妻投靠|投靠|居住就业|就业|积分|购房|投资|创业)(?:落户|入户))"
-)
 _APPLY_WORDS = re.compile(r"申请|申报|受理|提交|报名|办理")
 _HEADING = re.compile(
     r"^(?:(?P<l0>第[一二三四五六七八九十百]+[章节编])|(?P<l1>[一二三四五六七八九十]+、|第[一二三四五六七八九十百]+条)"
@@ -295,11 +291,9 @@ class NarrativeReader:
             None,
         )
         if channel is None and self._heading and len(self._heading) <= 12:
-            named = _CHANNEL.search(self._heading)
-            channel = named.group(1) if named else None
+            channel = named_channel(self._heading)
         if channel is None:
-            clause_channel = _CHANNEL.search(text)
-            channel = clause_channel.group(1) if clause_channel else None
+            channel = named_channel(text)
         channel = normalise_name(channel) or self.default_channel
         same_run = self._run_block == self._block
         groups = talent_clauses(text, carry_months=same_run and self._run_months)
@@ -324,8 +318,8 @@ class NarrativeReader:
 
 def default_channel(title: str) -> str:
     """The channel a document's title names ("关于技能人才落户的通知"), else 人才引进落户."""
-    found = _CHANNEL.search(squash(title))
-    return found.group(1) if found and found.group(1) != "积分落户" else "人才引进落户"
+    found = named_channel(squash(title))
+    return found if found and found != "积分落户" else "人才引进落户"
 
 
 def _split_clauses(text: str) -> list[str]:

@@ -20,7 +20,7 @@ from rules.kinds.points import (
     normalise_item,
     parse_points,
 )
-from rules.kinds.talent import heading_channel
+from rules.kinds.talent import caption_channel
 from rules.levels import is_level_only
 from rules.numerals import NUMBER
 from rules.provenance import Provenance
@@ -133,7 +133,7 @@ class TableReader:
     def _read_rows(self, grid: Grid, mapping: Mapping) -> None:
         section: str | None = None
         if mapping.header_rows > 0:  # a new table (a continuation keeps the first one's caption)
-            self._caption_channel = heading_channel(grid.caption)
+            self._caption_channel = caption_channel(grid.caption)
             self._heading = grid.caption
         points_cols = map_row(mapping.header, POINTS).get("points", []) if mapping.kind == POINTS else []
         context = TableContext(

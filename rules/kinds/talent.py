@@ -332,6 +332,28 @@ _CHANNEL_HEADING = re.compile(
 _NOT_A_CHANNEL = re.compile(r"^(?:申请|办理|关于|准予|同意|予以|可|直接|允许|申报|登记|户口|户籍|迁移)")
 
 
+# A named channel: a kind of applicant directly before 落户/入户 ("可申请技能人才落户").
+_NAMED_CHANNEL = re.compile(
+    r"((?:(?:高层次|高|青年|优秀|紧缺|急需)?(?:人才引进|引进人才|技能人才|人才)|学历人才|高校毕业生|毕业生|亲属投靠|"
+    r"夫妻投靠|投靠|居住就业|就业|积分|购房|投资|创业)(?:落户|入户))"
+)
+
+
+def named_channel(text: str | None) -> str | None:
+    """The channel a clause names ("可申请技能人才落户" → 技能人才落户)."""
+    found = _NAMED_CHANNEL.search(text) if text else None
+    return found.group(1) if found else None
+
+
+def caption_channel(caption: str | None) -> str | None:
+    """The channel of the table under a caption: a heading ("一、技能人才落户"), or the sentence
+    introducing the table ("…符合下表条件的，可申请技能人才落户：")."""
+    channel = heading_channel(caption)
+    if channel is None and caption and re.search(r"[:：]\s*$", caption):
+        channel = named_channel(nfkc(caption))
+    return channel
+
+
 def heading_channel(heading: str | None) -> str | None:
     """The channel a section heading names (enumerator removed), or None if it names none."""
     if not heading:
@@ -424,9 +446,11 @@ class TalentKind(RuleKind):
             "引进条件 基本条件 具体条件 条件 资格 人才层次".split()
         ),
         "months": tuple(
-            "社保缴纳要求 社保要求 社保缴纳 缴纳社保 社会保险 参保要求 社保年限 社保 参保".split()
+            "养老保险缴纳要求 社会保险缴纳要求 社保缴纳年限 社保缴纳要求 社保缴费年限 缴纳社保年限 社保要求 社保缴纳 "
+            "缴纳社保 社会保险 参保要求 参保时间 参保年限 缴费年限 缴纳年限 社保年限 养老保险 社保 参保".split()
         ),
-        "age": ("年龄要求", "年龄限制", "年龄"),
+        "age": ("年龄要求", "年龄限制", "年龄条件", "年龄上限", "年龄"),
+        "housing": ("住房条件", "住房要求", "住所要求", "住房"),
         "conditions": tuple("其他条件 其他要求 其它条件 其它要求 备注 说明".split()),
     }
     required_columns = (("requirement", "channel"), ("requirement", "months"), ("requirement", "age"))
@@ -456,13 +480,20 @@ class TalentKind(RuleKind):
         months = months_cell(row.get("months"), row.header_of("months")) if row.has("months") else None
         if not row.has("months"):
             months = insurance_months(req_cell)
-        age = age_cell(row.get("age")) if row.has("age") else age_limit(req_cell)
+        age_text = row.get("age") if row.has("age") else req_cell
+        shared = shared_conditions(f"{row.get('conditions')}；{row.get('housing')}")
+        sexed = sex_age_limits(age_text)
+        if sexed is not None:
+            shared["age_limit_male"], shared["age_limit_female"] = sexed
+            age = None
+        else:
+            age = age_cell(age_text) if row.has("age") else age_limit(req_cell)
         reqs = requirements(req_cell) or [(normalise_name(req_cell) or "", None)]
         conditions = normalise_text(row.get("conditions"))
         return [
             TalentCondition(channel=channel, requirement=requirement, level=level,
                             social_insurance_months=months, age_limit=age, conditions=conditions,
-                            source=row.source)
+                            source=row.source, **shared)
             for requirement, level in reqs
             if requirement
         ]  # fmt: skip
