@@ -34,7 +34,7 @@ from .grid import TextBlock
 
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
 _POINTS_PHRASE = re.compile(
-    rf"(?:积|计|加|得|扣|减|记|给予|赋)\s*(?:{NUMBER})\s*分|每[^，,。；;]{{0,12}}?{NUMBER}\s*分|{NUMBER}\s*分\s*/\s*[年月次]"
+    rf"(?:积|计|加|得|扣除|扣减|扣|减去|减|记|给予|赋)\s*(?:{NUMBER})\s*分|每[^，,。；;]{{0,12}}?{NUMBER}\s*分|{NUMBER}\s*分\s*/\s*[年月次]"
 )
 _SCORE_WORDS = r"分数线|分值线|积分线|入围分值|落户分值|最低分值|入围分数|落户分数"
 _CUTOFF_WORDS = re.compile(_SCORE_WORDS)

@@ -220,7 +220,7 @@ def key_value_cutoff(grid: Grid) -> Grid | None:
     (年度 | 2024年; 积分落户分数线 | 105分; 落户指标 | 1500个; 申报时间 | …), turned into the
     usual horizontal layout: one header row of labels, one row per value column (so
     项目 | 2023年 | 2024年 gives one row per year). None when the grid is not such a table."""
-    if grid.width < 2 or grid.width > 5 or len(grid.cells) < 2:
+    if grid.width < 2 or grid.width > 12 or len(grid.cells) < 2:
         return None
     for label_col in range(min(2, grid.width - 1)):
         fields: dict[int, str] = {}
