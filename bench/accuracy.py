@@ -41,6 +41,18 @@ def render_text(s: Summary, corpus: Path, verbose: bool) -> str:
     out = [f"accuracy over {s.documents} documents in {corpus}", "", "overall", _line("all rows", s.overall)]
     out += ["", "per kind"] + [_line(k, c) for k, c in s.per_kind.items()]
     out += ["", "per format"] + [_line(k, c) for k, c in s.per_format.items()]
+    seen, read = s.coverage_total
+    out += [
+        "",
+        "never silent",
+        f"  documents with a wrong row         {len(s.wrong)} of {s.documents}",
+        f"  ... of which no problem reported   {len(s.silent)} (silent){': ' if s.silent else ''}"
+        + ", ".join(s.silent),
+        f"  coverage (rule-like cells and sentences read / seen)  {read}/{seen}"
+        + (f" = {read / seen:.3f}" if seen else ""),
+    ]
+    low = {name: (sn, rd) for name, (sn, rd) in s.coverage.items() if sn and rd < sn}
+    out += [f"    {name}: {rd}/{sn}" for name, (sn, rd) in low.items()]
     out += ["", "document meta (exact match per field)"]
     for k, (ok, n) in s.meta.items():
         out.append(f"  {k:34s} {ok}/{n}" + (f"  ({ok / n:.3f})" if n else ""))

@@ -230,6 +230,17 @@ class DocResult:
     runs: int
     error: str | None = None
     problems: list[str] = field(default_factory=list)
+    coverage: tuple[int, int] = (0, 0)  # rule-like cells and sentences (seen, read)
+
+    @property
+    def wrong(self) -> bool:
+        """Any row missing, extra or different."""
+        return bool(self.mismatches) or self.error is not None
+
+    @property
+    def silent(self) -> bool:
+        """Wrong, and nothing told the operator so: the failure this product cannot afford."""
+        return self.wrong and not self.problems and self.error is None
 
 
 def compare_rows(
@@ -318,8 +329,12 @@ def evaluate(docs: list[CorpusDoc], parse: ParseFn, repeat: int = 1) -> list[Doc
             else dict.fromkeys(META_FIELDS, False)
         )
         problems = [f"{p.code}: {p.message}" for p in result.problems] if result else []
+        cov = getattr(result, "coverage", None)
+        coverage = (cov.seen, cov.read) if cov is not None else (0, 0)
         results.append(
-            DocResult(doc.name, doc.fmt, counts, mismatches, meta_ok, seconds, runs, error, problems)
+            DocResult(
+                doc.name, doc.fmt, counts, mismatches, meta_ok, seconds, runs, error, problems, coverage
+            )
         )
     return results
 
@@ -338,10 +353,26 @@ class Summary:
     problems: dict[str, list[str]]
     mismatches: list[Mismatch]
     per_document: dict[str, Counts] = field(default_factory=dict)
+    wrong: list[str] = field(default_factory=list)  # documents with any row wrong
+    silent: list[str] = field(default_factory=list)  # ... of which no problem was reported
+    coverage: dict[str, tuple[int, int]] = field(default_factory=dict)  # per document (seen, read)
+
+    @property
+    def coverage_total(self) -> tuple[int, int]:
+        return (sum(s for s, _ in self.coverage.values()), sum(r for _, r in self.coverage.values()))
 
     def as_dict(self) -> dict[str, Any]:
+        seen, read = self.coverage_total
         return {
             "documents": self.documents,
+            "wrong_documents": self.wrong,
+            "silent_documents": self.silent,
+            "coverage": {
+                "seen": seen,
+                "read": read,
+                "ratio": round(read / seen, 4) if seen else None,
+                "per_document": {k: {"seen": v[0], "read": v[1]} for k, v in self.coverage.items()},
+            },
             "overall": self.overall.as_dict(),
             "per_kind": {k: c.as_dict() for k, c in self.per_kind.items()},
             "per_format": {k: c.as_dict() for k, c in self.per_format.items()},
@@ -400,6 +431,9 @@ def summarise(results: list[DocResult]) -> Summary:
         problems={r.name: r.problems for r in results if r.problems},
         mismatches=[m for r in results for m in r.mismatches],
         per_document=per_document,
+        wrong=[r.name for r in results if r.wrong],
+        silent=[r.name for r in results if r.silent],
+        coverage={r.name: r.coverage for r in results},
     )
 
 

@@ -9,7 +9,7 @@ Exports:
 - decode_html(data, declared=None) -> str: robust page decoding (UTF-8 / GB18030 / detect)
 - normalise_doc_number: 文号 normalisation (闽人社文〔2025〕12号)
 - sniff_format(data, filename): format by magic bytes
-- Attachment, DocumentInput, DocumentMeta, ParseProblem, ParseResult (parsers.rows)
+- Attachment, DocumentInput, DocumentMeta, ParseProblem, ParseResult, ReadCoverage (parsers.rows)
 
 The rule rows, their kinds and the normalisers of levels, occupations and numbers live in
 ``rules`` (the layer below, which parsers build on).
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs
     from .decoding import decode_html
     from .document import parse_document
     from .meta import normalise_doc_number
-    from .rows import Attachment, DocumentInput, DocumentMeta, ParseProblem, ParseResult
+    from .rows import Attachment, DocumentInput, DocumentMeta, ParseProblem, ParseResult, ReadCoverage
     from .sniff import sniff_format
     from .version import PARSER_VERSION
 
@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "DocumentMeta": "rows",
     "ParseProblem": "rows",
     "ParseResult": "rows",
+    "ReadCoverage": "rows",
     "decode_html": "decoding",
     "normalise_doc_number": "meta",
     "parse_document": "document",
@@ -53,6 +54,7 @@ __all__ = [
     "DocumentMeta",
     "ParseProblem",
     "ParseResult",
+    "ReadCoverage",
     "decode_html",
     "normalise_doc_number",
     "parse_document",

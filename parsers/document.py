@@ -228,6 +228,16 @@ def _parse(doc: DocumentInput) -> ParseResult:
 
     rows = _dedupe(_merge_text_rows(tables.rows, narrative_rows))
     problems = collected.problems + tables.problems
+    if narrative.unread:
+        text, where = narrative.unread[0]
+        problems.append(
+            ParseProblem(
+                "unread_text",
+                f"{len(narrative.unread)} sentence(s) look like rules but gave none: {text[:120]}",
+                where,
+            )
+        )
+    coverage = tables.coverage + narrative.coverage
     scope = document_scope(meta.title, [block.text for block in blocks])
     if scope.not_about is not None:
         # its tables are not settlement rules: only what kept a file from being read matters
@@ -244,10 +254,12 @@ def _parse(doc: DocumentInput) -> ParseResult:
         )
     if not rows and not any(p.code != "no_rows_read" for p in problems):
         problems.append(ParseProblem("no_rules_found", "no rule rows found in the page or its attachments"))
-    return ParseResult(meta=meta, rows=rows, problems=problems)
+    return ParseResult(meta=meta, rows=rows, problems=problems, coverage=coverage)
 
 
-_TABLE_PROBLEMS = frozenset({"unrecognised_columns", "no_rows_read", "no_rules_found"})
+_TABLE_PROBLEMS = frozenset(
+    {"unrecognised_columns", "no_rows_read", "no_rules_found", "unread_rows", "partial_row", "unread_text"}
+)
 
 
 def _meta(doc: DocumentInput, page: Extracted | None, collected: _Collected) -> DocumentMeta:

@@ -31,6 +31,7 @@ from rules.registry import RuleRow
 from rules.text import normalise_name, squash, strip_enumeration
 
 from .grid import TextBlock
+from .rows import ReadCoverage
 
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
 _POINTS_PHRASE = re.compile(
@@ -74,6 +75,10 @@ class NarrativeReader:
     _block: int = 0  # the paragraph being read
     _run_block: int = -1  # the paragraph of the last talent sentence
     _run_months: bool = False  # whether that run has stated insurance months ("满2年" then reads alone)
+    coverage: ReadCoverage = field(default_factory=ReadCoverage)  # rule-like sentences seen and read
+    unread: list[tuple[str, Provenance]] = field(
+        default_factory=list
+    )  # rule-like sentences that gave nothing
 
     def read(self, blocks: list[TextBlock]) -> list[RuleRow]:
         for index, block in enumerate(blocks):
@@ -84,11 +89,24 @@ class NarrativeReader:
         return self.rows
 
     def _sentence(self, raw: str, src: Provenance) -> None:
+        """Read one sentence and count it: a sentence that looks like a rule and gave nothing
+        is reported (``unread``), never dropped in silence."""
         text = squash(raw)
+        rows_before = len(self.rows)
+        used = self._read_sentence(text, src)
+        if rule_like_sentence(text):
+            read = used or len(self.rows) > rows_before
+            self.coverage += ReadCoverage(1, int(read))
+            if not read:
+                self.unread.append((text, src))
+
+    def _read_sentence(self, text: str, src: Provenance) -> bool:
         heading = _HEADING.match(text)
         if heading:
             # a new item at some outline level ends the sections at that level and below
-            level = 0 if heading.group("l0") else 1 if heading.group("l1") else 2 if heading.group("l2") else 3
+            level = (
+                0 if heading.group("l0") else 1 if heading.group("l1") else 2 if heading.group("l2") else 3
+            )
             self._headings = {k: v for k, v in self._headings.items() if k < level}
             title = strip_enumeration(text).rstrip("。:：")
             if title and len(title) <= 16 and not re.search(r"[;；,，]|\d", title):
@@ -98,17 +116,17 @@ class NarrativeReader:
         points_context = "积分" in text or "积分" in self.context or bool(self._cutoffs)
         if _CUTOFF_WORDS.search(text) or (_QUOTA.search(text) and points_context and _SETTLE.search(text)):
             if self._cutoff(text, src):
-                return
+                return True
         if _WINDOW_WORDS.search(text) or _APPLY_WORDS.search(text) or self._window_heading():
             # a window without its year ("3月10日至4月10日") is in the cut-off year in force
             start, end = parse_window(text, max(self._cutoffs) if self._cutoffs else self.year_hint)
             if start and end:
                 self._windows.append((start, end, src))
-                return
+                return True
         if _POINTS_PHRASE.search(text) and not re.search(r"满分|总分", text):
             self._pending = []
             self._points(text, src)
-            return
+            return False
         reqs = requirements(text)
         if (
             reqs
@@ -121,7 +139,7 @@ class NarrativeReader:
             )
         ):
             self._talent(text, reqs, src)
-            return
+            return False
         months, age = insurance_months(text), age_limit(text)
         shared = shared_conditions(text)
         if months is not None or age is not None:
@@ -137,6 +155,7 @@ class NarrativeReader:
                 self.rows[index] = replace(
                     row, **{k: v for k, v in filled.items() if v is not None and getattr(row, k) is None}
                 )
+        return months is not None or age is not None or bool(shared)
 
     @property
     def _heading(self) -> str | None:
@@ -314,6 +333,17 @@ class NarrativeReader:
                                     social_insurance_months=months, age_limit=age, conditions=None,
                                     source=src, **shared)
                 )  # fmt: skip
+
+
+def rule_like_sentence(text: str) -> bool:
+    """A sentence that states points, a cut-off, or a requirement with its conditions."""
+    if _POINTS_PHRASE.search(text) and not re.search(r"满分|总分", text):
+        return True
+    if _CUTOFF_WORDS.search(text) and re.search(rf"{NUMBER}\s*分", text):
+        return True
+    return bool(requirements(text)) and (
+        insurance_months(text) is not None or age_limit(text) is not None or bool(_SETTLE.search(text))
+    )
 
 
 def default_channel(title: str) -> str:

@@ -57,12 +57,28 @@ class DocumentInput:
     doc_number: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ReadCoverage:
+    """How much of what looked like rules was read: table cells and sentences, seen and read."""
+
+    seen: int = 0
+    read: int = 0
+
+    @property
+    def ratio(self) -> float | None:
+        return self.read / self.seen if self.seen else None
+
+    def __add__(self, other: ReadCoverage) -> ReadCoverage:
+        return ReadCoverage(self.seen + other.seen, self.read + other.read)
+
+
 @dataclass(slots=True)
 class ParseResult:
     meta: DocumentMeta
     rows: list[RuleRow] = field(default_factory=list)
     problems: list[ParseProblem] = field(default_factory=list)
     not_about: str | None = None  # why a rule-like document feeds no settlement series (积分入学 …)
+    coverage: ReadCoverage = field(default_factory=ReadCoverage)
 
     def rows_of(self, kind: str) -> list[RuleRow]:
         return [r for r in self.rows if r.kind == kind]

@@ -21,7 +21,7 @@ from rules.kinds.points import (
     parse_points,
 )
 from rules.kinds.talent import caption_channel
-from rules.levels import is_level_only
+from rules.levels import find_levels, is_level_only
 from rules.numerals import NUMBER
 from rules.provenance import Provenance
 from rules.registry import KINDS, RuleRow
@@ -29,7 +29,7 @@ from rules.text import squash, strip_enumeration
 
 from .grid import Grid, TextBlock
 from .headers import Mapping, column_groups, find_header, is_header_like, level_matrix, map_row
-from .rows import ParseProblem
+from .rows import ParseProblem, ReadCoverage
 
 CUTOFF, POINTS = cutoff.KIND.name, points.KIND.name
 _FOOTNOTE = re.compile(
@@ -60,6 +60,7 @@ class TableReader:
     _previous: tuple[Grid, Mapping] | None = None
     _caption_channel: str | None = None  # "一、高技能人才落户" printed just above a talent table
     _heading: str = ""  # the caption of the table a continuation belongs to
+    coverage: ReadCoverage = field(default_factory=ReadCoverage)  # rule-like cells seen and read
 
     def new_file(self) -> None:
         """Tables never continue across files."""
@@ -95,8 +96,9 @@ class TableReader:
             prev = self._previous
             if (
                 prev is not None
-                and grid.width <= prev[0].width
+                and 2 <= grid.width <= prev[0].width
                 and prev[0].source.attachment == grid.source.attachment
+                and prev[0].source.sheet == grid.source.sheet
             ):
                 mapping = replace(prev[1], header_rows=0)
             else:
@@ -117,6 +119,7 @@ class TableReader:
     def _unrecognised(self, grid: Grid) -> None:
         self._previous = None
         if len(grid.cells) >= 2 and grid.width >= 2 and _rule_like(grid.cells):
+            self.coverage += ReadCoverage(sum(rule_like_cells(row) for row in grid.cells), 0)
             head = " | ".join(c for c in grid.cells[0] if c)[:120]
             self.problems.append(
                 ParseProblem(
@@ -145,6 +148,8 @@ class TableReader:
         )
         spec = KINDS[mapping.kind]
         header_squashed = [squash(c) for c in mapping.header]
+        unread: list[int] = []
+        partial: list[str] = []
         for index in range(mapping.header_rows, len(grid.cells)):
             row = grid.cells[index]
             first = next((c for c in row if c), "")
@@ -164,11 +169,46 @@ class TableReader:
                 continue
             groups = column_groups(mapping)
             spans = {k: tuple(v) for k, v in mapping.columns.items()} if len(groups) == 1 else {}
+            cells = rule_like_cells(row)
+            built_any = False
+            missed: list[str] = []
             for group in groups:
                 table_row = TableRow(
                     row, group, mapping.header, section, self._source(grid, index), spans=spans
                 )
-                self.rows.extend(spec.build_rows(table_row, context))
+                built = spec.build_rows(table_row, context)
+                self.rows.extend(built)
+                built_any = built_any or bool(built)
+                if built:
+                    missed += [table_row.get(f) for f in spec.unread_fields(table_row, built)]
+            self.coverage += ReadCoverage(cells, cells - len(missed) if built_any else 0)
+            if cells and not built_any:
+                unread.append(index)
+            if missed:
+                partial.append(f"row {self._source(grid, index).row}: " + "、".join(f"'{m}'" for m in missed))
+        self._report_unread(grid, mapping.kind, unread, partial)
+
+    def _report_unread(self, grid: Grid, kind: str, unread: list[int], partial: list[str]) -> None:
+        """Rows that look like rules but gave none, and cells a row could not read: never silent."""
+        if unread:
+            rows = ", ".join(str(self._source(grid, i).row) for i in unread[:8])
+            sample = " | ".join(c for c in grid.cells[unread[0]] if c)[:120]
+            self.problems.append(
+                ParseProblem(
+                    "unread_rows",
+                    f"{len(unread)} row(s) of a {kind} table look like rules but gave none "
+                    f"(rows {rows}): {sample}",
+                    grid.source,
+                )
+            )
+        if partial:
+            self.problems.append(
+                ParseProblem(
+                    "partial_row",
+                    f"cells of a {kind} table that could not be read: {'; '.join(partial[:5])}",
+                    grid.source,
+                )
+            )
 
     def _read_points_rows(self, grid: Grid, label_row: int, points_row: int) -> None:
         """A transposed points table: items across one row, their points in the row below
@@ -185,6 +225,8 @@ class TableReader:
         )
         for c, item in items:
             value = parse_points(cell_text(values, c))
+            seen = int(bool(cell_text(values, c)))
+            self.coverage += ReadCoverage(seen, seen if value is not None and item is not None else 0)
             if value is None or item is None:
                 continue
             self.rows.append(
@@ -203,6 +245,8 @@ class TableReader:
                 category = heading or ("技能水平" if re.search(r"分值|积分|分数", label) else category)
             for col, level in levels.items():
                 value = parse_points(cell_text(row, col))
+                seen = int(bool(rule_like_cells([cell_text(row, col)])))
+                self.coverage += ReadCoverage(seen, seen if value is not None else 0)
                 if value is not None:
                     self.rows.append(
                         PointsItem(category=category or "技能水平", item=level, points=value.points, per=value.per,
@@ -319,6 +363,17 @@ def split_sections(grid: Grid) -> list[Grid]:
             )
         )
     return [p for p in parts if p.cells]
+
+
+def rule_like_cells(row: list[str]) -> int:
+    """Distinct cells of a row that look like part of a rule (a level, code, points, a number
+    with its unit); a bare 序号 does not."""
+    distinct = {squash(c) for c in row if c and squash(c)}
+    return sum(
+        1
+        for c in distinct
+        if _RULE_LIKE.search(c) or find_levels(c) or (re.search(r"\d", c) and not re.fullmatch(r"\d{1,3}", c))
+    )
 
 
 def _rule_like(cells: list[list[str]]) -> bool:

@@ -237,6 +237,9 @@ def apply_parse(
             through_version_id=through_version_id,
             row_counts={k: len(result.rows_of(k)) for k in result.kinds()},
             problems=problems,
+            coverage_seen=result.coverage.seen,
+            coverage_read=result.coverage.read,
+            not_about=result.not_about,
         )
     )
 

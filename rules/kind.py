@@ -29,6 +29,24 @@ if TYPE_CHECKING:
 PLACEHOLDERS = frozenset({"—", "-", "/", "无", "——", "–", "－", "\\", "／", "×", "---", "--", "…"})
 
 
+_NO_LIMIT = re.compile(r"^(?:不限|无限制|无要求|不作要求|不要求|无)$|不受.{0,12}限制")
+
+
+def says_no_limit(text: str) -> bool:
+    """ "不限", "不受社保缴纳年限限制": a cell that deliberately holds no value."""
+    return bool(_NO_LIMIT.search(squash(text)))
+
+
+def unread_cells(row: TableRow, built: Sequence[Any], fields: dict[str, str]) -> list[str]:
+    """Columns (``column name -> row field``) holding text that no built row has a value for."""
+    out = []
+    for column, attribute in fields.items():
+        text = row.get(column)
+        if text and not says_no_limit(text) and all(getattr(r, attribute, None) is None for r in built):
+            out.append(column)
+    return out
+
+
 def cell_text(cells: Sequence[str], index: int | None) -> str:
     """The cell text, with placeholders ("—", "/", "无") read as empty."""
     value = cells[index] if index is not None and index < len(cells) else ""
@@ -107,6 +125,11 @@ class RuleKind:
 
     def build_rows(self, row: TableRow, context: TableContext) -> list[RuleRow]:
         raise NotImplementedError
+
+    def unread_fields(self, row: TableRow, built: Sequence[Any]) -> list[str]:
+        """Fields whose cell holds something the builder could not read ("放宽至55周岁" as an
+        age): reported as a partial row, never guessed."""
+        return []
 
     def complete_from_text(self, table_row: Any, text_row: Any) -> RuleRow:
         """A table row also stated in the text (same key): tables win, text may fill gaps."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -48,16 +49,25 @@ def unreviewed_suspect_versions(session: Session) -> list[tuple[RuleSetVersion, 
     return [(v, s) for v, s in rows]
 
 
-def latest_parses_with_problems(session: Session) -> list[tuple[DocumentParse, Document]]:
-    """The latest parse of each document, where that parse reported problems."""
+def _latest_parses(session: Session, *where: Any) -> list[tuple[DocumentParse, Document]]:
     latest = select(func.max(DocumentParse.id)).group_by(DocumentParse.document_id)
     rows = session.execute(
         select(DocumentParse, Document)
         .join(Document, Document.id == DocumentParse.document_id)
-        .where(DocumentParse.id.in_(latest))
+        .where(DocumentParse.id.in_(latest), *where)
         .order_by(DocumentParse.document_id)
     )
-    return [(p, d) for p, d in rows if p.problems]
+    return [(p, d) for p, d in rows]
+
+
+def latest_parses_with_problems(session: Session) -> list[tuple[DocumentParse, Document]]:
+    """The latest parse of each document, where that parse reported problems."""
+    return [(p, d) for p, d in _latest_parses(session) if p.problems]
+
+
+def latest_parses_read_in_part(session: Session) -> list[tuple[DocumentParse, Document]]:
+    """The latest parse of each document that left rule-like cells or sentences unread."""
+    return _latest_parses(session, DocumentParse.coverage_read < DocumentParse.coverage_seen)
 
 
 def observe_alert(session: Session, subject: str, detail: str, now: dt.datetime) -> bool:

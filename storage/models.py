@@ -173,6 +173,9 @@ class DocumentParse(Base):
     parsed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     row_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     problems: Mapped[list[Any]] = mapped_column(default=list)
+    coverage_seen: Mapped[int | None]  # rule-like table cells and sentences seen ...
+    coverage_read: Mapped[int | None]  # ... and read into rows
+    not_about: Mapped[str | None] = mapped_column(Text)  # why a rule-like document feeds nothing
 
 
 class Series(Base):

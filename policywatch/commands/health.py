@@ -15,6 +15,7 @@ from notifier.localtime import local_time
 from policywatch.context import AppContext, OperationalError
 from policywatch.coverage import coverage_at
 from policywatch.terminal import json_time, print_table
+from storage.alerts import latest_parses_read_in_part
 from storage.models import RuleSetVersion
 from storage.rulesets import held_versions, is_held, release_version
 
@@ -44,6 +45,15 @@ def show_health(ctx: AppContext, args: argparse.Namespace) -> int:
             }
             for v in held_versions(session)
         ]
+        partial = [
+            {
+                "document": d.url,
+                "read": p.coverage_read,
+                "seen": p.coverage_seen,
+                "problem": (p.problems[0]["message"] if p.problems else None),
+            }
+            for p, d in latest_parses_read_in_part(session)
+        ]
     unread = coverage_at(ctx, ctx.now()).unread
     unhealthy = [
         {
@@ -57,9 +67,18 @@ def show_health(ctx: AppContext, args: argparse.Namespace) -> int:
     ]
     code = 1 if suspects or unhealthy else 0
     if ctx.json_output:
-        out = {"suspect_versions": suspects, "sources": unhealthy}
+        out = {"suspect_versions": suspects, "sources": unhealthy, "documents_read_in_part": partial}
         print(json.dumps(out, ensure_ascii=False, indent=2, default=json_time))
         return code
+    if partial:
+        print(
+            "Documents read in part (rule-like cells and sentences read / seen; their rules may be incomplete):"
+        )
+        print_table(
+            ["read", "document", "first problem"],
+            [[f"{x['read']}/{x['seen']}", x["document"], x["problem"] or ""] for x in partial],
+        )
+        print()
     if not code:
         print("healthy: no suspect versions held, every enabled source read at its last crawl")
         return 0

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..dates import parse_day, parse_window
 from ..display import number
-from ..kind import RuleKind, TableContext, TableRow
+from ..kind import RuleKind, TableContext, TableRow, unread_cells
 from ..numerals import parse_int, parse_number
 from ..provenance import Provenance
 
@@ -108,6 +108,10 @@ class CutoffKind(RuleKind):
                 year=year, score=score, quota=quota, window_start=start, window_end=end, source=row.source
             )
         ]
+
+    def unread_fields(self, row: TableRow, built: Sequence[Any]) -> list[str]:
+        fields = {"score": "score", "quota": "quota", "window": "window_start"}
+        return unread_cells(row, built, fields) if built else []
 
     def complete_from_text(self, table_row: CutoffScore, text_row: CutoffScore) -> CutoffScore:
         """A year printed in both gets the fields only the text gives (e.g. the window)."""

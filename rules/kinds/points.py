@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..display import MAX_TEXT, number, one_line
-from ..kind import Loose, RuleKind, TableContext, TableRow, cell_text
+from ..kind import Loose, RuleKind, TableContext, TableRow, cell_text, unread_cells
 from ..levels import find_levels, is_level_only, normalise_level
 from ..numerals import NUMBER, parse_number
 from ..provenance import Provenance
@@ -425,6 +425,9 @@ class PointsKind(RuleKind):
             PointsItem(category=category, item=item, points=value.points, per=value.per, cap=cap,
                        sign=sign, conditions=notes, source=row.source)
         ]  # fmt: skip
+
+    def unread_fields(self, row: TableRow, built: Sequence[Any]) -> list[str]:
+        return unread_cells(row, built, {"cap": "cap"})
 
     def restates(self, text_row: PointsItem, table_rows: Sequence[Any]) -> bool:
         """Text restating a table item in other words ("参加社会保险" for "社会保险缴纳") carries its values."""

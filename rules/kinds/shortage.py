@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..canonical import canonical_text
 from ..changes import CHANGE_LABELS
 from ..display import MAX_TEXT, one_line
-from ..kind import Loose, RuleKind, TableContext, TableRow
+from ..kind import Loose, RuleKind, TableContext, TableRow, unread_cells
 from ..levels import normalise_level
 from ..occupations import normalise_occupation, split_code, strip_code
 from ..provenance import Provenance
@@ -169,6 +169,9 @@ class ShortageKind(RuleKind):
                 source=row.source,
             )
         ]
+
+    def unread_fields(self, row: TableRow, built: Sequence[Any]) -> list[str]:
+        return unread_cells(row, built, {"level": "level"})
 
     def from_fields(self, values: dict[str, Any], source: Provenance) -> ShortageEntry:
         values.setdefault("occupation_printed", values["occupation"])

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..display import MAX_TEXT, number, one_line
 from ..doc_numbers import normalise_doc_number
-from ..kind import Loose, RuleKind, TableContext, TableRow
+from ..kind import Loose, RuleKind, TableContext, TableRow, unread_cells
 from ..levels import find_levels, level_spans
 from ..numerals import NUMBER, parse_int, parse_number
 from ..provenance import Provenance
@@ -96,6 +96,7 @@ def requirement_spans(text: str | None) -> list[tuple[int, str, str | None]]:
         return []
     t = nfkc(text)
     found: list[tuple[int, str, str | None]] = []
+    level: str | None
     for position, level in level_spans(t):
         found.append((position, level, level))
     for m in _TITLE.finditer(t):
@@ -103,9 +104,9 @@ def requirement_spans(text: str | None) -> list[tuple[int, str, str | None]]:
     for m in _DEGREE.finditer(t):
         found.append((m.start(), normalise_name(m.group(1)) or m.group(1), None))
     out: list[tuple[int, str, str | None]] = []
-    for position, requirement, level in sorted(found, key=lambda f: f[0]):
+    for position, requirement, level_of in sorted(found, key=lambda f: f[0]):
         if all(requirement != r for _, r, _ in out):
-            out.append((position, requirement, level))
+            out.append((position, requirement, level_of))
     return out
 
 
@@ -497,6 +498,13 @@ class TalentKind(RuleKind):
             for requirement, level in reqs
             if requirement
         ]  # fmt: skip
+
+    def unread_fields(self, row: TableRow, built: Sequence[Any]) -> list[str]:
+        unread = unread_cells(row, built, {"months": "social_insurance_months"})
+        if row.has("age") and "age" in unread_cells(row, built, {"age": "age_limit"}):
+            if all(r.age_limit_male is None and r.age_limit_female is None for r in built):
+                unread.append("age")
+        return unread
 
     def rename_identities(
         self, row: TalentCondition, canonical: dict[str, Any], loose: Loose
