@@ -537,3 +537,23 @@ def test_json_numbers_print_the_same_before_and_after() -> None:
         [PointsItem("社保缴纳", "社保缴纳", 1.0, per="月")],
     )
     assert json.dumps(half[0].to_json()["before"]["points"]) == "0.5"
+
+
+def test_conditions_held_as_fields_diff_as_changes_of_their_own() -> None:
+    """Sex-specific ages, a required catalogue and a housing condition are substantive fields:
+    a change to one is a change, described in words, and carried in the change's JSON."""
+    before = [
+        TalentCondition("技能人才落户", "三级/高级工", "三级/高级工", 6, None, None, 50, 40,
+                        housing="自有住房", housing_districts=("思明区", "湖里区")),
+    ]  # fmt: skip
+    after = [
+        TalentCondition("技能人才落户", "三级/高级工", "三级/高级工", 6, None, None, 50, 45,
+                        catalogue="厦门市紧缺工种目录", housing="自有住房", housing_districts=("思明区",)),
+    ]  # fmt: skip
+    (change,) = diff(before, after, region="xiamen", kind="talent_settlement", relevant=lambda r: True)
+    assert change.change == "modified"
+    assert set(change.fields_changed) == {"age_limit_female", "catalogue", "housing_districts"}
+    assert "女性年龄上限 40 → 45 岁" in change.summary
+    assert "住房要求适用区 思明区、湖里区 → 思明区" in change.summary
+    data = json.loads(json.dumps(change.after, ensure_ascii=False))
+    assert data["housing_districts"] == ["思明区"] and data["catalogue"] == "厦门市紧缺工种目录"
