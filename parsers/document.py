@@ -28,7 +28,7 @@ from .meta import (
     normalise_doc_number,
     year_hint,
 )
-from .narrative import NarrativeReader, default_channel
+from .narrative import NarrativeReader, apply_loose_conditions, default_channel
 from .rows import DocumentInput, DocumentMeta, ParseProblem, ParseResult
 from .sniff import sniff_format
 from .tables import TableReader
@@ -226,7 +226,8 @@ def _parse(doc: DocumentInput) -> ParseResult:
         narrative_rows = []
         tables.problems.append(stage_problem(exc, "text"))
 
-    rows = _dedupe(_merge_text_rows(tables.rows, narrative_rows))
+    table_rows = apply_loose_conditions(tables.rows, narrative.loose_conditions)
+    rows = _dedupe(_merge_text_rows(table_rows, narrative_rows))
     problems = collected.problems + tables.problems
     if narrative.unread:
         text, where = narrative.unread[0]

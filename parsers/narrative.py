@@ -76,9 +76,11 @@ class NarrativeReader:
     _run_block: int = -1  # the paragraph of the last talent sentence
     _run_months: bool = False  # whether that run has stated insurance months ("满2年" then reads alone)
     coverage: ReadCoverage = field(default_factory=ReadCoverage)  # rule-like sentences seen and read
-    unread: list[tuple[str, Provenance]] = field(
-        default_factory=list
-    )  # rule-like sentences that gave nothing
+    # rule-like sentences that gave nothing
+    unread: list[tuple[str, Provenance]] = field(default_factory=list)
+    # conditions stated once with no clause of their own to attach to (housing, catalogue, age by
+    # sex), with the channel they name if any: they belong to the rows of the tables
+    loose_conditions: list[tuple[dict[str, object], str | None]] = field(default_factory=list)
 
     def read(self, blocks: list[TextBlock]) -> list[RuleRow]:
         for index, block in enumerate(blocks):
@@ -146,15 +148,16 @@ class NarrativeReader:
             # a condition listed before the requirement applies to the requirements that follow
             self._section_months = months if months is not None else self._section_months
             self._section_age = age if age is not None else self._section_age
+        if shared and not self._pending:
+            # "在思明区、湖里区落户的，须有自有住房" after a table: for that table's rows
+            self.loose_conditions.append((shared, named_channel(text)))
         if self._pending and (months is not None or age is not None or shared):
             # "以上人员年龄均不超过45周岁" after the level clauses: for all of them
             filled = {"social_insurance_months": months, "age_limit": age, **shared}
             for index in self._pending:
                 row = self.rows[index]
                 assert isinstance(row, TalentCondition)
-                self.rows[index] = replace(
-                    row, **{k: v for k, v in filled.items() if v is not None and getattr(row, k) is None}
-                )
+                self.rows[index] = fill_conditions(row, filled)
         return months is not None or age is not None or bool(shared)
 
     @property
@@ -320,19 +323,51 @@ class NarrativeReader:
             self._pending = []
         self._run_block = self._block
         self._run_months = (same_run and self._run_months) or any(g.months is not None for g in groups)
-        shared = shared_conditions(text)
+        shared = {k: v for k, v in shared_conditions(text).items() if k not in _SEXED}
         for group in groups:
             months = group.months
             if months is None and not group.no_months:
                 months = self._section_months
-            age = group.age if group.age is not None else self._section_age
+            age = group.age if group.age is not None or group.sexed else self._section_age
+            male, female = group.sexed or (None, None)
             for requirement, level in group.requirements:
                 self._pending.append(len(self.rows))
                 self.rows.append(
                     TalentCondition(channel=channel, requirement=requirement, level=level,
                                     social_insurance_months=months, age_limit=age, conditions=None,
-                                    source=src, **shared)
+                                    age_limit_male=male, age_limit_female=female, source=src, **shared)
                 )  # fmt: skip
+
+
+_SEXED = ("age_limit_male", "age_limit_female")
+
+
+def fill_conditions(row: TalentCondition, filled: dict[str, object]) -> TalentCondition:
+    """Conditions stated once for several rows fill only what a row does not state itself;
+    an age for everyone and an age by sex never both land on one row."""
+    has_age = row.age_limit is not None or row.age_limit_male is not None or row.age_limit_female is not None
+    values = {
+        k: v
+        for k, v in filled.items()
+        if v is not None and getattr(row, k) is None and not (has_age and k in ("age_limit", *_SEXED))
+    }
+    return replace(row, **values)  # type: ignore[arg-type]
+
+
+def apply_loose_conditions(
+    rows: list[RuleRow], conditions: list[tuple[dict[str, object], str | None]]
+) -> list[RuleRow]:
+    """Fill table talent rows with conditions the text states once for a channel (or all)."""
+    if not conditions:
+        return rows
+    out: list[RuleRow] = []
+    for row in rows:
+        if isinstance(row, TalentCondition) and row.source.table is not None:
+            for filled, channel in conditions:
+                if channel is None or channel == row.channel:
+                    row = fill_conditions(row, filled)
+        out.append(row)
+    return out
 
 
 def rule_like_sentence(text: str) -> bool:

@@ -291,6 +291,18 @@ def _label_path(row: TableRow) -> list[str] | None:
     return path
 
 
+def _rate_column(row: TableRow) -> PointsValue | None:
+    """Points under a column headed by its unit: "每满1年" over "2" is 2 points per year."""
+    for column in row.spans.get("rate") or (row.columns["rate"],):
+        cell = cell_text(row.cells, column)
+        header = row.header[column] if column < len(row.header) else ""
+        if cell and re.fullmatch(rf"\s*[-−]?\s*{NUMBER}\s*分?\s*", nfkc(cell)):
+            value = parse_points(f"{squash(header)}积{cell.strip().rstrip('分')}分")
+            if value is not None and value.per:
+                return value
+    return None
+
+
 def _cap_cell(text: str) -> float | None:
     """A 上限 / 最高分 column: "30", "30分", "最高30分"."""
     if not text:
@@ -334,6 +346,8 @@ class PointsKind(RuleKind):
             "分值(分) 积分分值 计分分值 标准分值 分值标准 积分标准 计分标准 加分标准 评分标准 分值 分数 "
             "得分 赋分 加分 计分 积分 分".split()
         ),
+        # a column headed by its unit ("每满1年" | "每次"): the cells are points per that unit
+        "rate": tuple("每满1年 每满一年 每满1个月 每满12个月 每满6个月 每满 每年 每月 每次 每项".split()),
         "cap": tuple(
             "最高分值 最高分 分值上限 积分上限 上限分值 最高限 封顶分值 封顶 上限 累计上限 最高积分".split()
         ),
@@ -410,6 +424,8 @@ class PointsKind(RuleKind):
         for other in context.other_points_columns:
             if value is None:
                 value = parse_points(cell_text(row.cells, other))
+        if value is None and row.has("rate"):
+            value = _rate_column(row)
         if value is None:
             value = parse_points(item_cell) if re.search(r"分", item_cell) else None
         if value is None:

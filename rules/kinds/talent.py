@@ -244,6 +244,7 @@ class TalentClause:
     months: int | None = None
     age: int | None = None
     no_months: bool = False
+    sexed: tuple[int | None, int | None] | None = None  # (male, female) when the limit differs by sex
 
 
 def _ages(clause: str) -> list[tuple[int, int]]:
@@ -281,6 +282,7 @@ def talent_clauses(sentence: str, carry_months: bool = False) -> list[TalentClau
     last: list[TalentClause] = []
     lead_months: int | None = None
     lead_age: int | None = None
+    lead_sexed: tuple[int | None, int | None] | None = None
     bare = carry_months
     for clause in _CLAUSE_SPLIT.split(squash(nfkc(sentence))):
         if not clause:
@@ -288,6 +290,7 @@ def talent_clauses(sentence: str, carry_months: bool = False) -> list[TalentClau
         spans = requirement_spans(clause)
         months = clause_months(clause, bare)
         ages = _ages(clause)
+        sexed = sex_age_limits(clause)
         no_months = bool(_NO_MONTHS.search(clause))
         if months is not None:
             bare = True
@@ -298,25 +301,26 @@ def talent_clauses(sentence: str, carry_months: bool = False) -> list[TalentClau
                     before = [a for p, a in ages if p < position]
                     age = before[-1] if before else ages[0][1]
                     paired.setdefault(age, []).append((requirement, level))
-                last = [TalentClause(reqs, months, age, no_months) for age, reqs in paired.items()]
+                last = [TalentClause(reqs, months, age, no_months, sexed) for age, reqs in paired.items()]
             else:
-                last = [
-                    TalentClause(
-                        [(r, lv) for _, r, lv in spans], months, ages[0][1] if ages else None, no_months
-                    )
-                ]
+                first_age = ages[0][1] if ages else None
+                last = [TalentClause([(r, lv) for _, r, lv in spans], months, first_age, no_months, sexed)]
             groups.extend(last)
         elif last:
             for group in last:
                 group.months = group.months if group.months is not None else months
-                group.age = group.age if group.age is not None else (ages[0][1] if ages else None)
+                if group.age is None and group.sexed is None:
+                    group.age = ages[0][1] if ages else None
+                    group.sexed = sexed
                 group.no_months = group.no_months or no_months
         else:
             lead_months = months if months is not None else lead_months
             lead_age = ages[0][1] if ages else lead_age
+            lead_sexed = sexed or lead_sexed
     for group in groups:
         group.months = group.months if group.months is not None else lead_months
-        group.age = group.age if group.age is not None else lead_age
+        if group.age is None and group.sexed is None:
+            group.age, group.sexed = lead_age, lead_sexed
     if groups and any(_NO_MONTHS.search(c) for c in _CLAUSE_SPLIT.split(sentence)):
         for group in groups:
             if group.months is None:

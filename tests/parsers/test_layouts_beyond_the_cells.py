@@ -268,3 +268,43 @@ def test_coverage_counts_every_rule_like_cell_of_a_fully_read_table() -> None:
     result = _page(body, "关于发布紧缺职业目录的通知")
     assert len(result.rows) == 2
     assert result.coverage.seen == result.coverage.read >= 4
+
+
+def test_a_condition_stated_once_after_a_table_applies_to_its_rows() -> None:
+    body = (
+        "<table><tr><td>落户类别</td><td>技能等级</td><td>社保缴纳</td></tr>"
+        "<tr><td>技能人才落户</td><td>高级工</td><td>满6个月</td></tr>"
+        "<tr><td>技能人才落户</td><td>技师</td><td>不限</td></tr></table>"
+        "<p>申请在集美区、海沧区落户的，还须在落户地拥有自有产权住房。</p>"
+    )
+    result = _page(body, "关于技能人才落户的通知")
+    assert {(r.requirement, r.housing, r.housing_districts) for r in result.rows} == {
+        ("三级/高级工", "自有住房", ("集美区", "海沧区")),
+        ("二级/技师", "自有住房", ("集美区", "海沧区")),
+    }
+
+
+def test_sex_specific_limits_in_one_clause_stay_with_its_level() -> None:
+    body = (
+        "<p>取得技师、高级技师证书的，年龄放宽至55周岁；取得高级工证书的，"
+        "男性不超过50周岁、女性不超过45周岁，可申请技能人才落户。</p>"
+    )
+    result = _page(body, "关于技能人才落户的通知")
+    got = {(r.requirement, r.age_limit, r.age_limit_male, r.age_limit_female) for r in result.rows}
+    assert got == {
+        ("二级/技师", 55, None, None),
+        ("一级/高级技师", 55, None, None),
+        ("三级/高级工", None, 50, 45),
+    }
+
+
+def test_a_column_headed_by_its_unit_holds_a_rate() -> None:
+    sheet = [
+        ["类别", "项目", "分值", "每满1年", "最高分值"],
+        ["技能水平", "高级工", 30, None, None],
+        ["社会保险", "缴纳职工养老保险", None, 2, 20],
+    ]
+    result = _sheet({"标准": sheet}, "关于积分落户计分标准的通知")
+    got = {(r.item, r.points, r.per, r.cap) for r in result.rows if isinstance(r, PointsItem)}
+    assert got == {("三级/高级工", 30, None, None), ("缴纳职工养老保险", 2, "年", 20)}
+    assert result.problems == []

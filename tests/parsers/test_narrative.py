@@ -109,10 +109,10 @@ def test_talent_conditions_channel_months_age() -> None:
     assert got == [
         ("技能人才落户", "三级/高级工", "三级/高级工", 6, 45, None),
         ("技能人才落户", "二级/技师", "二级/技师", None, 50, None),
-        ("人才引进落户", "中级职称", None, 12, None, None),
         ("人才引进落户", "全日制本科", None, 12, None, None),
         ("人才引进落户", "硕士研究生", None, 12, None, None),
-    ]
+        ("人才引进落户", "中级职称", None, 12, None, None),
+    ], "rows in printed order"
 
 
 def test_points_settlement_eligibility_is_not_a_talent_channel() -> None:
