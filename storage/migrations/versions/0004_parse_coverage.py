@@ -1,8 +1,8 @@
 """parse coverage: how much of what looked like rules each parse read, and why a document
 that looks like rules feeds nothing (积分入学, subsidies, Q&A replies …)
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-29 23:00:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
