@@ -67,7 +67,7 @@ class UnsubscribeService:
     def _holder(self, session: Session, token: str) -> Holder | None:
         subscriber_id = token_subscriber(token)
         sub = subscriber_by_id(session, subscriber_id) if subscriber_id is not None else None
-        if sub is None or not verify_token(self._key, token, sub.email):
+        if sub is None or sub.email is None or not verify_token(self._key, token, sub.email):
             return None
         return Holder(sub.id, sub.email, sub.active)
 
