@@ -7,7 +7,11 @@ Public modules:
 - notifier.subscriptions: Preferences, matches, normalise_email.
 - notifier.outbox: queue_released_changes, is_due.
 - notifier.digest: render_digest (multipart text + HTML, Jinja2 templates in templates/).
-- notifier.delivery: run_notify (SMTP or .eml outbox, exactly-once bookkeeping, retries).
+- notifier.delivery: run_notify (per destination: SMTP or .eml outbox, group robots,
+  webhooks; exactly-once bookkeeping, retries).
+- notifier.channels: destination kinds, URL validation, masking; notifier.chat_digest: the
+  digest as chat markdown split to fit; notifier.robots: WeCom, DingTalk, Feishu, webhook.
+- notifier.feed: the Atom feed of released changes.
 - notifier.alerts: operator alerts; notifier.unsubscribe: signed tokens, List-Unsubscribe.
 - notifier.unsubscribe_server: the one-click unsubscribe HTTP endpoint (RFC 8058).
 - notifier.settings: NotifySettings (built by policywatch.config.Config.notify_settings()).

@@ -1,12 +1,17 @@
-"""`notify`: queue released changes, then send each due subscriber one digest, exactly once
-as far as SMTP allows.
+"""`notify`: queue released changes, then send each due destination its digest, exactly once
+as far as the channel allows.
 
-Per digest: lease the deliveries (commit), render, hand to the transport, and mark them
-sent in the transaction right after the server accepted. The worst case is a crash (or a
-lost connection) after the server's 250 and before that commit: the lease expires, the next
-run sends the same digest again with the same Message-ID: one duplicate, never a loss.
-A 5xx for the recipient fails those deliveries for good; a 4xx or an unreachable server
-counts an attempt and retries after an exponential backoff, giving up after MAX_ATTEMPTS.
+A destination is an email address (SMTP or .eml outbox), a group robot (WeCom, DingTalk,
+Feishu) or a JSON webhook. An email digest is one message; a chat digest is split at change
+boundaries into messages that fit the service's limit, each carrying its own deliveries.
+Per message: lease its deliveries (commit), hand it over, and mark them sent in the
+transaction right after the server accepted. The worst case is a crash (or a lost
+connection) after the acceptance and before that commit: the lease expires, the next run
+sends the same message again (same Message-ID / webhook id): one duplicate, never a loss.
+A permanent refusal (SMTP 5xx, a robot's bad key or signature) fails those deliveries for
+good; a temporary one (4xx, 5xx from a robot, rate limits, an unreachable server) counts an
+attempt and retries after an exponential backoff, giving up after MAX_ATTEMPTS. A failure
+of one destination never touches another's deliveries.
 """
 
 from __future__ import annotations
@@ -16,15 +21,20 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.alerts import send_due_alerts
-from notifier.coverage import describe_coverage
+from notifier.channels import EMAIL, WEBHOOK, describe
+from notifier.chat_digest import render_chat_parts, webhook_payload
+from notifier.coverage import CoverageNote, describe_coverage
 from notifier.digest import Recipient, Rendered, render_digest
+from notifier.mail import message_id, sender_domain
 from notifier.outbox import change_of, is_due, preferences_of, queue_released_changes
+from notifier.robots import RobotClient, RobotTarget, fits, markdown_payload
 from notifier.settings import NotifySettings
 from notifier.subscriptions import matches
 from notifier.transports import PermanentFailure, TransientFailure, Transport
@@ -78,13 +88,25 @@ class NotifyResult:
 
 
 @dataclass(frozen=True)
-class _Job:
-    """A due digest, detached from the session that found it."""
+class _Post:
+    """A chat or webhook message: where to, and the JSON body before any signature."""
 
-    recipient: Recipient
+    target: RobotTarget
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A due message (a digest, or one part of a chat digest), detached from its session."""
+
+    subscriber_id: int
+    destination_id: int
+    where: str  # the destination, masked (for logs)
     delivery_ids: tuple[int, ...]
     attempts: tuple[int, ...]  # failed tries so far, per delivery (aligned with delivery_ids)
-    rendered: Rendered
+    message_id: str
+    mail: tuple[Recipient, Rendered] | None = None
+    post: _Post | None = None
 
 
 def _due(group: PendingGroup, settings: NotifySettings, now: dt.datetime, flush: bool) -> bool:
@@ -104,6 +126,55 @@ def _due(group: PendingGroup, settings: NotifySettings, now: dt.datetime, flush:
     )
 
 
+def chat_message_id(destination_id: int, change_ids: Sequence[int], sender: str) -> str:
+    """Same destination + same changes -> same id (a webhook receiver can drop a re-sent one)."""
+    return message_id("chat", [destination_id, *sorted(change_ids)], sender_domain(sender))
+
+
+def _chat_jobs(
+    group: PendingGroup,
+    wanted: list[tuple[Delivery, Change]],
+    settings: NotifySettings,
+    note: CoverageNote | None,
+) -> list[_Job]:
+    """The messages of one robot or webhook destination: parts that fit, each with its deliveries."""
+    sub, dest = group.subscriber, group.destination
+    secret, secret_env = settings.secret_for(dest.channel, dest.secret_env)
+    target = RobotTarget(dest.channel, dest.address, secret, secret_env)
+    pairs = [(d.change_id, c) for d, c in wanted]
+    by_change = {d.change_id: d for d, _ in wanted}
+    parts = render_chat_parts(
+        pairs,
+        why=preferences_of(sub).describe(),
+        contact=settings.mail.contact,
+        fits=(lambda t, x: True) if dest.channel == WEBHOOK else (lambda t, x: fits(dest.channel, t, x)),
+        newline="\n\n" if dest.channel == "dingtalk" else "\n",
+        coverage=note,
+        feed_url=settings.feed_url or None,
+    )
+    jobs = []
+    for part in parts:
+        msg_id = chat_message_id(dest.id, part.change_ids, settings.mail.sender)
+        if dest.channel == WEBHOOK:
+            chosen = [(cid, c) for cid, c in pairs if cid in part.change_ids]
+            payload = webhook_payload(msg_id, part, chosen, sub.name)
+        else:
+            payload = markdown_payload(dest.channel, part.title, part.text)
+        deliveries = [by_change[cid] for cid in part.change_ids]
+        jobs.append(
+            _Job(
+                sub.id,
+                dest.id,
+                describe(dest.channel, dest.address),
+                tuple(d.id for d in deliveries),
+                tuple(d.attempts for d in deliveries),
+                msg_id,
+                post=_Post(target, payload),
+            )
+        )
+    return jobs
+
+
 def due_jobs(
     session: Session,
     settings: NotifySettings,
@@ -112,7 +183,7 @@ def due_jobs(
     errors: list[str] | None = None,
     monitored: Sequence[SourceRecord] | None = None,
 ) -> list[_Job]:
-    """Render the digest of every subscriber that is due (oldest waiting first).
+    """Render the digest of every destination that is due (oldest waiting first).
 
     Pending changes the subscriber no longer wants (the subscription was narrowed after they
     were queued) are marked ``skipped`` instead of sent. A digest that cannot be rendered (a
@@ -120,15 +191,14 @@ def due_jobs(
     the ``monitored`` sources of the subscriber's regions that could not be read.
     """
     groups = [g for g in pending_groups(session, now) if _due(g, settings, now, flush)]
-    groups.sort(key=lambda g: (g.oldest_queued_at, g.subscriber.id))
+    groups.sort(key=lambda g: (g.oldest_queued_at, g.subscriber.id, g.destination.id))
     records = changes_by_id(session, (d.change_id for g in groups for d in g.deliveries))
     coverage = read_coverage(session, monitored, now) if monitored is not None and groups else None
     tz = ZoneInfo(settings.timezone)
     jobs = []
     for group in groups:
-        sub = group.subscriber
+        sub, dest = group.subscriber, group.destination
         prefs = preferences_of(sub)
-        recipient = Recipient(sub.id, sub.email, sub.name, prefs)
         wanted: list[tuple[Delivery, Change]] = []
         unwanted: list[tuple[Delivery, Change]] = []
         for d in group.deliveries:
@@ -140,6 +210,10 @@ def due_jobs(
         if not wanted:
             continue
         note = describe_coverage(coverage.within(prefs.regions), tz) if coverage else None
+        if dest.channel != EMAIL:
+            jobs += _chat_jobs(group, wanted, settings, note)
+            continue
+        recipient = Recipient(sub.id, dest.address, sub.name, prefs)
         try:
             rendered = render_digest(
                 recipient, [(d.change_id, c) for d, c in wanted], settings.mail, now=now, coverage=note
@@ -150,7 +224,15 @@ def due_jobs(
                 errors.append(f"digest template error: {exc}")
             continue
         jobs.append(
-            _Job(recipient, tuple(d.id for d, _ in wanted), tuple(d.attempts for d, _ in wanted), rendered)
+            _Job(
+                sub.id,
+                dest.id,
+                describe(dest.channel, dest.address),
+                tuple(d.id for d, _ in wanted),
+                tuple(d.attempts for d, _ in wanted),
+                rendered.message_id,
+                mail=(recipient, rendered),
+            )
         )
     return jobs
 
@@ -159,31 +241,43 @@ def _lease(settings: NotifySettings) -> dt.timedelta:
     return dt.timedelta(seconds=max(300.0, 4 * settings.smtp_timeout))
 
 
+def _hand_over(
+    job: _Job, transport: Transport, robots: RobotClient, settings: NotifySettings, now: dt.datetime
+) -> str:
+    if job.mail is not None:
+        recipient, rendered = job.mail
+        data = rendered.message.as_bytes()
+        return transport.send(settings.mail.sender, recipient.email, data, job.message_id, now)
+    assert job.post is not None
+    return robots.send(job.post.target, job.post.payload, now)
+
+
 def _send_one(
     factory: sessionmaker[Session],
     transport: Transport,
+    robots: RobotClient,
     job: _Job,
     settings: NotifySettings,
     now: dt.datetime,
     result: NotifyResult,
 ) -> bool:
-    """Send one digest; returns False when the rest of the run should stop (server unusable)."""
+    """Send one message; False when the rest of this destination's (or, for a whole-run
+    failure, every) message should wait for the next run."""
     ids = job.delivery_ids
-    data = job.rendered.message.as_bytes()  # before the lease: a serialising error leaves none behind
+    if job.mail is not None:
+        job.mail[1].message.as_bytes()  # before the lease: a serialising error leaves none behind
     start = max(now, utcnow())  # a long run must not hand out leases that already expired
     with factory.begin() as session:
         if not claim(session, ids, start, start + _lease(settings)):
-            log.info(
-                "subscriber %d: deliveries taken by another sender, skipped", job.recipient.subscriber_id
-            )
+            log.info("subscriber %d: deliveries taken by another sender, skipped", job.subscriber_id)
             return True
     try:
-        where = transport.send(settings.mail.sender, job.recipient.email, data, job.rendered.message_id, now)
+        where = _hand_over(job, transport, robots, settings, now)
     except PermanentFailure as exc:
         with factory.begin() as session:
             mark_failed(session, ids, str(exc))
         result.failed += 1
-        log.warning("subscriber %d: digest refused for good: %s", job.recipient.subscriber_id, exc)
+        log.warning("subscriber %d: digest to %s refused for good: %s", job.subscriber_id, job.where, exc)
         return True
     except TransientFailure as exc:
         # Each delivery has its own count: a change queued yesterday is not given up on
@@ -202,21 +296,28 @@ def _send_one(
         else:
             result.failed += 1
         log.warning(
-            "subscriber %d: digest not sent (attempt %d), %d deliveries given up, %d to retry: %s",
-            job.recipient.subscriber_id,
+            "subscriber %d: digest to %s not sent (attempt %d), %d deliveries given up, %d to retry: %s",
+            job.subscriber_id,
+            job.where,
             max(job.attempts) + 1,
             len(spent),
             len(again),
             exc,
         )
-        return not exc.whole_run
+        if exc.whole_run:
+            raise _RunStopped from None
+        return False
     # Accepted: record it at once. A crash right here is the one-duplicate worst case.
     with factory.begin() as session:
-        mark_sent(session, ids, job.rendered.message_id, utcnow())
+        mark_sent(session, ids, job.message_id, utcnow())
     result.sent += 1
     result.sent_changes += len(ids)
-    log.info("subscriber %d: digest of %d changes sent via %s", job.recipient.subscriber_id, len(ids), where)
+    log.info("subscriber %d: digest of %d changes sent via %s", job.subscriber_id, len(ids), where)
     return True
+
+
+class _RunStopped(Exception):
+    """The transport is unusable for every message (SMTP server down, login refused)."""
 
 
 def run_notify(
@@ -235,6 +336,7 @@ def run_notify(
     now = now or utcnow()
     result = NotifyResult(outbox_dir=settings.outbox_dir if settings.uses_outbox else None)
     transport = transport or settings.transport()
+    robots = RobotClient(settings.robot_timeout)
     try:
         with factory.begin() as session:
             result.queued = queue_released_changes(session, now)
@@ -244,16 +346,22 @@ def run_notify(
         with factory.begin() as session:
             jobs = due_jobs(session, settings, now, flush, result.errors, monitored)
         limit = settings.max_messages_per_run
+        waiting: set[int] = set()  # destinations with a temporary failure this run
+        mail_down = False  # the mail transport is unusable for every message this run
         for n, job in enumerate(jobs):
             if n >= limit:
                 result.rate_limited = len(jobs) - limit
                 log.info("rate limit: %d digests left for the next run", result.rate_limited)
                 break
-            if not _send_one(factory, transport, job, settings, now, result):
-                log.warning(
-                    "transport unusable: %d remaining digests left for the next run", len(jobs) - n - 1
-                )
-                break
+            if job.destination_id in waiting or (mail_down and job.mail is not None):
+                continue  # waits for the next run (a backoff holds the destination's group)
+            try:
+                if not _send_one(factory, transport, robots, job, settings, now, result):
+                    waiting.add(job.destination_id)
+            except _RunStopped:
+                mail_down = True
+                left = sum(1 for later in jobs[n + 1 :] if later.mail is not None)
+                log.warning("mail transport unusable: %d remaining email digests left for the next run", left)
     finally:
         transport.close()
     with factory.begin() as session:

@@ -1,6 +1,7 @@
 """Queueing released changes for the subscribers they match, and deciding when a digest is due.
 
-Queueing is idempotent (unique (subscriber, change) in the database), so it can run at the
+Each change is queued once per active destination of a matching subscriber (email address,
+group robot, webhook). Queueing is idempotent (unique (destination, change) in the database), so it can run at the
 start of every `notify` without bookkeeping of its own. Only changes released at or after
 the subscriber subscribed are queued: a new subscriber gets news, not the archive.
 """
@@ -37,7 +38,8 @@ def change_of(record: ChangeRecord) -> Change:
 
 
 def queue_released_changes(session: Session, now: dt.datetime | None = None) -> int:
-    """Queue every released, non-parser-upgrade change for each matching active subscriber.
+    """Queue every released, non-parser-upgrade change for each active destination of each
+    matching active subscriber.
 
     Returns how many deliveries this call created (others may have been queued concurrently).
     """
@@ -49,17 +51,21 @@ def queue_released_changes(session: Session, now: dt.datetime | None = None) -> 
     created = 0
     for subscriber in subscribers:
         prefs = preferences_of(subscriber)
-        for record in records:
-            if (subscriber.id, record.id) in queued:
+        for destination in subscriber.destinations:
+            if not destination.active:
                 continue
-            assert record.released_at is not None
-            if record.released_at < subscriber.subscribed_at:
-                continue
-            change = changes.get(record.id)
-            if change is None:
-                change = changes[record.id] = change_of(record)
-            if matches(prefs, change) and enqueue(session, subscriber.id, record.id, now):
-                created += 1
+            since = max(subscriber.subscribed_at, destination.subscribed_at)
+            for record in records:
+                if (destination.id, record.id) in queued:
+                    continue
+                assert record.released_at is not None
+                if record.released_at < since:
+                    continue
+                change = changes.get(record.id)
+                if change is None:
+                    change = changes[record.id] = change_of(record)
+                if matches(prefs, change) and enqueue(session, subscriber.id, destination.id, record.id, now):
+                    created += 1
     if created:
         log.info("queued %d deliveries", created)
     return created

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,22 @@ class NotifySettings:
     weekly_day: str = "mon"
     alert_after_failures: int = 3
     alert_reminder_hours: int = 24
+    robot_timeout: float = 10  # seconds per group-robot / webhook request
+    # channel -> environment variable holding the signing secret of robots subscribed
+    # without one of their own (--secret-env)
+    default_secret_envs: Mapping[str, str] = field(default_factory=dict)
+    secret_lookup: Callable[[str], str | None] = field(default=lambda name: None, repr=False)
+    feed_url: str = ""  # public URL of the Atom feed, linked from chat digests
+
+    def secret_for(self, channel: str, secret_env: str | None) -> tuple[str | None, str | None]:
+        """(the signing secret, the variable that must hold it) for a robot destination.
+
+        A destination's own variable must be set (else its messages wait); the config's
+        default for the channel signs when it is set and is ignored when it is not."""
+        if secret_env:
+            return self.secret_lookup(secret_env), secret_env
+        name = self.default_secret_envs.get(channel)
+        return (self.secret_lookup(name) if name else None), None
 
     @property
     def uses_outbox(self) -> bool:

@@ -1,4 +1,5 @@
-"""The one-click unsubscribe endpoint (RFC 8058) behind ``notify.public_url``.
+"""The one-click unsubscribe endpoint (RFC 8058) behind ``notify.public_url``, and the Atom
+feed at ``channels.feed_path`` (a GET, filtered by ?region=, ?kind=, ?all=1).
 
 Plain HTTP on purpose: the operator puts it behind a TLS reverse proxy that owns the https
 name. GET shows a confirmation page and never unsubscribes (link scanners and previews
@@ -12,6 +13,7 @@ standard library's access log, which would print the query string, is switched o
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import socket
 import threading
@@ -23,6 +25,7 @@ import jinja2
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from notifier.feed import FeedService
 from notifier.unsubscribe import token_subscriber, verify_token
 from storage.subscribers import deactivate_subscriber, subscriber_by_id
 
@@ -67,7 +70,7 @@ class UnsubscribeService:
     def _holder(self, session: Session, token: str) -> Holder | None:
         subscriber_id = token_subscriber(token)
         sub = subscriber_by_id(session, subscriber_id) if subscriber_id is not None else None
-        if sub is None or not verify_token(self._key, token, sub.email):
+        if sub is None or sub.email is None or not verify_token(self._key, token, sub.email):
             return None
         return Holder(sub.id, sub.email, sub.active)
 
@@ -174,12 +177,19 @@ class _HttpServer6(_HttpServer):
 
 
 class UnsubscribeServer:
-    """Serve ``path`` on host:port (port 0: any free port) until :meth:`stop`."""
+    """Serve ``path`` (unsubscribe, when a service is given) and the feed's path (when a feed
+    is given) on host:port (port 0: any free port) until :meth:`stop`."""
 
     def __init__(
-        self, service: UnsubscribeService, path: str, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        service: UnsubscribeService | None,
+        path: str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        feed: FeedService | None = None,
     ) -> None:
-        self.service, self.path = service, path
+        self.service, self.path, self.feed = service, path, feed
         server_class = _HttpServer6 if ":" in host else _HttpServer
         self._httpd = server_class((host, port), _make_handler(self))
         self.host, self.port = host, int(self._httpd.server_address[1])
@@ -205,7 +215,7 @@ class UnsubscribeServer:
 
 
 def _make_handler(app: UnsubscribeServer) -> type[BaseHTTPRequestHandler]:
-    service = app.service
+    service, feed = app.service, app.feed
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "policywatch-unsubscribe"
@@ -239,11 +249,35 @@ def _make_handler(app: UnsubscribeServer) -> type[BaseHTTPRequestHandler]:
                 self.rfile.read(length)
             self.close_connection = True
 
+        def _feed(self, query: str) -> None:
+            assert feed is not None
+            try:
+                body = feed.render(parse_qs(query), dt.datetime.now(dt.UTC))
+            except SQLAlchemyError as exc:
+                reason = getattr(exc, "orig", None) or type(exc).__name__
+                log.error("feed endpoint: database unavailable (%s)", reason)
+                self._send(503, _UNAVAILABLE)
+                return
+            self.send_response(200)
+            for name, value in {
+                "Content-Type": "application/atom+xml; charset=utf-8",
+                "Content-Length": str(len(body)),
+                "Cache-Control": "max-age=300",
+                "X-Content-Type-Options": "nosniff",
+            }.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+            log.info("feed endpoint: served %d bytes", len(body))
+
         def _handle(self, post: bool) -> None:
             parts = urlsplit(self.path)
             if post:
                 self._drain()
-            if unquote(parts.path) != app.path:
+            if feed is not None and not post and unquote(parts.path) == feed.path:
+                self._feed(parts.query)
+                return
+            if service is None or unquote(parts.path) != app.path:
                 # not the path itself: a misrouted link may carry a token or an address in it
                 log.info("unsubscribe endpoint: %s for a path other than %s: 404", self.command, app.path)
                 self._send(404, _NOT_FOUND)

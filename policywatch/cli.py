@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "policywatch.commands.sources",
     "policywatch.commands.crawl",
     "policywatch.commands.diff_report",
+    "policywatch.commands.feed",
     "policywatch.commands.rules",
     "policywatch.commands.health",
     "policywatch.commands.reparse",

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 from crawlers.crawl_config import BUILT_IN_DEFAULTS, CrawlConfig, CrawlSettings, LogSettings, SourceOverride
 from crawlers.registry import SourceDefinition, SourceError, load_sources
 from policywatch.config_sections import (
+    ChannelSettings,
     DatabaseSettings,
     NotificationSettings,
     ParseSettings,
@@ -69,6 +70,7 @@ class Config:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     notify: NotificationSettings = field(default_factory=NotificationSettings)
+    channels: ChannelSettings = field(default_factory=ChannelSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     log: LogSettings = field(default_factory=LogSettings)
     parse: ParseSettings = field(default_factory=ParseSettings)
@@ -127,7 +129,26 @@ class Config:
             weekly_day=notify.weekly_day,
             alert_after_failures=notify.alert_after_failures,
             alert_reminder_hours=notify.alert_reminder_hours,
+            robot_timeout=self.channels.timeout_seconds,
+            default_secret_envs={
+                channel: name
+                for channel, name in (
+                    ("dingtalk", self.channels.dingtalk_secret_env),
+                    ("feishu", self.channels.feishu_secret_env),
+                )
+                if name
+            },
+            secret_lookup=self.secret,
+            feed_url=self.feed_url,
         )
+
+    @property
+    def feed_url(self) -> str:
+        """Where readers find the Atom feed: notify.public_url's origin + channels.feed_path."""
+        if not (self.channels.feed_path and self.notify.public_url):
+            return ""
+        parts = urlsplit(self.notify.public_url)
+        return f"{parts.scheme}://{parts.netloc}{self.channels.feed_path}"
 
     def parse_limits(self) -> ParseLimits:
         from policywatch.parse_worker import ParseLimits
@@ -215,6 +236,17 @@ def _check_url(value: str, schemes: tuple[str, ...] = ("http", "https")) -> str 
     return None
 
 
+def _check_url_path(value: str) -> str | None:
+    """A path on the HTTP server: starts with /, no query, fragment, spaces or control characters."""
+    if (
+        not value.startswith("/")
+        or any(c in value for c in "?#")
+        or any(c.isspace() or ord(c) < 32 for c in value)
+    ):
+        return "a path like /feed.atom"
+    return None
+
+
 def _check_https_url(value: str) -> str | None:
     """Mail clients only offer one-click unsubscribe (RFC 8058) over https."""
     return _check_url(value, ("https",))
@@ -278,6 +310,7 @@ FORMATS: dict[str, Callable[[str], str | None]] = {
     "database_url": _check_database_url,
     "url": _check_url,
     "https_url": _check_https_url,
+    "url_path": _check_url_path,
     "user_agent": _check_user_agent,
     "existing_file": _check_existing_file,
     "existing_dir": _check_existing_dir,

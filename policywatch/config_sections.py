@@ -132,6 +132,40 @@ class NotificationSettings:
 
 
 @dataclass(frozen=True)
+class ChannelSettings:
+    """[channels]: group robots, webhooks and the Atom feed (subscribers' robot URLs are in the database)."""
+
+    timeout_seconds: int = field(
+        default=10, metadata={"doc": "Timeout of one group-robot or webhook request.", "min": 1, "max": 120}
+    )
+    dingtalk_secret_env: str = field(
+        default="",
+        metadata={
+            "doc": "Environment variable holding the signing secret of DingTalk robots subscribed without "
+            "--secret-env (empty or unset: unsigned).",
+            "secret_env": True,
+        },
+    )
+    feishu_secret_env: str = field(
+        default="",
+        metadata={
+            "doc": "Environment variable holding the signing secret of Feishu/Lark bots subscribed without "
+            "--secret-env (empty or unset: unsigned).",
+            "secret_env": True,
+        },
+    )
+    feed_path: str = field(
+        default="",
+        metadata={
+            "doc": "Path at which `policywatch unsubscribe-server` also serves the Atom feed (e.g. /feed.atom; "
+            "?region=, ?kind=, ?all=1 filter it); empty: not served.",
+            "format": "url_path",
+            "optional": True,
+        },
+    )
+
+
+@dataclass(frozen=True)
 class ScheduleSettings:
     """[schedule]: when the daemon (and `policywatch run`) crawl and notify."""
 

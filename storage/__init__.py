@@ -2,7 +2,7 @@
 
 Public modules:
 - storage.models: typed models (Source, Document, DocumentVersion, Blob, RuleSetVersion,
-  RuleRowRecord, ChangeRecord, Subscriber, Subscription, Delivery, OperatorAlert, JobRun,
+  RuleRowRecord, ChangeRecord, Subscriber, Subscription, Destination, Delivery, OperatorAlert, JobRun,
   ProcessLock, ...); versions are append-only.
 - storage.database: make_engine (SQLite WAL + foreign keys, PostgreSQL), session_factory
   (one transaction per ``with sessions.begin() as session:``).

@@ -259,9 +259,15 @@ class ChangeRecord(Base):
 
 
 class Subscriber(Base):
+    """A person or a group: one subscription (filters, frequency), one or more destinations.
+
+    ``email`` is the address of an email subscriber (None for one reached only by group
+    robots or webhooks); its email destination carries the same address.
+    """
+
     __tablename__ = "subscribers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
     name: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -271,6 +277,9 @@ class Subscriber(Base):
     unsubscribed_at: Mapped[dt.datetime | None]
 
     subscription: Mapped[Subscription | None] = relationship(back_populates="subscriber", uselist=False)
+    destinations: Mapped[list[Destination]] = relationship(
+        back_populates="subscriber", order_by="Destination.id"
+    )
 
 
 class Subscription(Base):
@@ -288,13 +297,38 @@ class Subscription(Base):
     subscriber: Mapped[Subscriber] = relationship(back_populates="subscription")
 
 
-class Delivery(Base):
-    """The outbox: one row per (subscriber, change), whatever happens."""
+class Destination(Base):
+    """Where a subscriber's digests go: an email address, or a group-robot / webhook URL.
 
-    __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("subscriber_id", "change_id", name="uq_deliveries_subscriber_change"),)
+    A destination belongs to one subscriber (unique channel + address). Signing secrets are
+    never stored: ``secret_env`` names the environment variable that holds one.
+    """
+
+    __tablename__ = "destinations"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_destinations_channel_address"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email | wecom | dingtalk | feishu | webhook
+    address: Mapped[str] = mapped_column(String(1000))
+    secret_env: Mapped[str | None] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # As for the subscriber: a destination added (or reactivated) later gets news, not the backlog.
+    subscribed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    subscriber: Mapped[Subscriber] = relationship(back_populates="destinations")
+
+
+class Delivery(Base):
+    """The outbox: one row per (destination, change), whatever happens."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("destination_id", "change_id", name="uq_deliveries_destination_change"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"), index=True)
+    destination_id: Mapped[int] = mapped_column(ForeignKey("destinations.id"), index=True)
     change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed | skipped
     queued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,7 +1,7 @@
-"""The delivery outbox: which released change goes to which subscriber, and what became of it.
+"""The delivery outbox: which released change goes to which destination, and what became of it.
 
-One row per (subscriber, change), enforced by a unique constraint, so queueing is
-idempotent and race-safe. Sending is guarded by a short lease (``claimed_until``) taken
+One row per (destination, change) (a subscriber's email address, group robot, webhook),
+enforced by a unique constraint, so queueing is idempotent and race-safe. Sending is guarded by a short lease (``claimed_until``) taken
 with a conditional UPDATE: two `notify` processes never send the same delivery at once.
 """
 
@@ -15,11 +15,12 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.documents import insert_ignoring_duplicates
-from storage.models import ChangeRecord, Delivery, Subscriber
+from storage.models import ChangeRecord, Delivery, Destination, Subscriber
 
 
 def queue_candidates(session: Session) -> tuple[list[Subscriber], list[ChangeRecord], set[tuple[int, int]]]:
-    """Active subscribers, releasable changes since the earliest subscription, and queued pairs.
+    """Active subscribers (with their destinations), releasable changes since the earliest
+    subscription, and the queued (destination, change) pairs.
 
     Only released (``released_at`` set) changes that are not parser upgrades are candidates.
     """
@@ -27,7 +28,7 @@ def queue_candidates(session: Session) -> tuple[list[Subscriber], list[ChangeRec
         session.scalars(
             select(Subscriber)
             .where(Subscriber.active.is_(True))
-            .options(selectinload(Subscriber.subscription))
+            .options(selectinload(Subscriber.subscription), selectinload(Subscriber.destinations))
             .order_by(Subscriber.id)
         )
     )
@@ -51,19 +52,22 @@ def queue_candidates(session: Session) -> tuple[list[Subscriber], list[ChangeRec
     queued = {
         (sid, cid)
         for sid, cid in session.execute(
-            select(Delivery.subscriber_id, Delivery.change_id).where(Delivery.change_id >= first)
+            select(Delivery.destination_id, Delivery.change_id).where(Delivery.change_id >= first)
         )
     }
     return subscribers, changes, queued
 
 
-def enqueue(session: Session, subscriber_id: int, change_id: int, now: dt.datetime) -> bool:
-    """Queue one change for one subscriber; False when it was already queued (by anyone)."""
+def enqueue(
+    session: Session, subscriber_id: int, destination_id: int, change_id: int, now: dt.datetime
+) -> bool:
+    """Queue one change for one destination; False when it was already queued (by anyone)."""
     return insert_ignoring_duplicates(
         session,
         Delivery.__table__,  # type: ignore[arg-type]
         {
             "subscriber_id": subscriber_id,
+            "destination_id": destination_id,
             "change_id": change_id,
             "status": "pending",
             "queued_at": now,
@@ -74,9 +78,10 @@ def enqueue(session: Session, subscriber_id: int, change_id: int, now: dt.dateti
 
 @dataclass
 class PendingGroup:
-    """A subscriber's pending deliveries, oldest first."""
+    """A destination's pending deliveries, oldest first."""
 
     subscriber: Subscriber
+    destination: Destination
     deliveries: list[Delivery]
 
     @property
@@ -91,16 +96,19 @@ class PendingGroup:
 
 
 def pending_groups(session: Session, now: dt.datetime) -> list[PendingGroup]:
-    """Pending deliveries of active subscribers not leased by another sender, per subscriber."""
+    """Pending deliveries to active destinations of active subscribers, not leased by another
+    sender, per destination."""
     rows = session.scalars(
         select(Delivery)
         .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .join(Destination, Destination.id == Delivery.destination_id)
         .where(
             Delivery.status == "pending",
             Subscriber.active.is_(True),
+            Destination.active.is_(True),
             or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
         )
-        .order_by(Delivery.subscriber_id, Delivery.id)
+        .order_by(Delivery.destination_id, Delivery.id)
     ).all()
     if not rows:
         return []
@@ -112,11 +120,20 @@ def pending_groups(session: Session, now: dt.datetime) -> list[PendingGroup]:
             .options(selectinload(Subscriber.subscription))
         )
     }
+    destinations = {
+        d.id: d
+        for d in session.scalars(
+            select(Destination).where(Destination.id.in_({d.destination_id for d in rows}))
+        )
+    }
     groups: dict[int, PendingGroup] = {}
     for d in rows:
-        groups.setdefault(d.subscriber_id, PendingGroup(subscribers[d.subscriber_id], [])).deliveries.append(
-            d
-        )
+        group = groups.get(d.destination_id)
+        if group is None:
+            group = groups[d.destination_id] = PendingGroup(
+                subscribers[d.subscriber_id], destinations[d.destination_id], []
+            )
+        group.deliveries.append(d)
     return list(groups.values())
 
 
@@ -211,11 +228,13 @@ def mark_retry(
 
 
 def count_pending(session: Session) -> int:
-    """Pending deliveries of active subscribers (what later runs still have to send)."""
+    """Pending deliveries to active destinations of active subscribers (what later runs still
+    have to send)."""
     n = session.scalar(
         select(func.count())
         .select_from(Delivery)
         .join(Subscriber, and_(Subscriber.id == Delivery.subscriber_id, Subscriber.active.is_(True)))
+        .join(Destination, and_(Destination.id == Delivery.destination_id, Destination.active.is_(True)))
         .where(Delivery.status == "pending")
     )
     return int(n or 0)

@@ -56,9 +56,22 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 
     before = current_revision(engine)
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        # SQLite alters a table by rebuilding it (copy, drop, rename), which foreign keys
+        # forbid for a referenced table: they are off while migrating (the pragma only works
+        # outside a transaction) and every reference is checked before the commit.
+        raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if raw is not None and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("the migration left rows whose foreign keys point nowhere")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
     return before, head_revision()
 
 

@@ -14,6 +14,7 @@ import signal
 import threading
 from urllib.parse import urlsplit
 
+from notifier.feed import FeedService
 from notifier.unsubscribe_server import UnsubscribeServer, UnsubscribeService, public_path
 from policywatch.config import ConfigError
 from policywatch.context import AppContext, OperationalError
@@ -36,7 +37,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "confirmation page, POST unsubscribes the subscriber the signed token names. It speaks plain "
         "HTTP only: put it behind a TLS reverse proxy that serves notify.public_url over https and "
         "forwards to --host:--port. Needs notify.public_url and the signing key in the variable named "
-        "by notify.signing_key_env (the same key `notify` signs the links with). Runs until Ctrl-C or "
+        "by notify.signing_key_env (the same key `notify` signs the links with). With channels.feed_path "
+        "it also serves the Atom feed there (then the unsubscribe part is optional). Runs until Ctrl-C or "
         "SIGTERM.",
     )
     p.add_argument(
@@ -67,16 +69,29 @@ def _service(ctx: AppContext) -> tuple[UnsubscribeService, str]:
 
 
 def run(ctx: AppContext, args: argparse.Namespace) -> int:
-    service, public_url = _service(ctx)
+    feed_path = ctx.config.channels.feed_path
+    feed = FeedService(ctx.database(), feed_path, ctx.config.feed_url) if feed_path else None
+    mail = ctx.config.notify_settings().mail
+    if feed is not None and not (mail.public_url and mail.signing_key):
+        service, public_url = None, ""  # the feed alone
+        log.info("unsubscribe links not configured: serving only the feed at %s", feed_path)
+    else:
+        service, public_url = _service(ctx)
     try:
-        server = UnsubscribeServer(service, public_path(public_url), host=args.host, port=args.port)
+        server = UnsubscribeServer(
+            service, public_path(public_url) if service else "", host=args.host, port=args.port, feed=feed
+        )
     except OSError as exc:
         raise OperationalError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     server.start()
-    print(f"unsubscribe-server: serving {server.url} for {public_url} (Ctrl-C to stop)", flush=True)
+    if service is not None:
+        print(f"unsubscribe-server: serving {server.url} for {public_url} (Ctrl-C to stop)", flush=True)
+    if feed is not None:
+        base = server.url.removesuffix(server.path) if service is not None else server.url.rstrip("/")
+        print(f"unsubscribe-server: Atom feed at {base}{feed.path}", flush=True)
     log.info("unsubscribe endpoint listening on %s", server.url)
     while not stop.wait(1):
         pass

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from notifier.outbox import is_due, last_slot, queue_released_changes
 from storage.models import Delivery, utcnow
 from storage.outbox import claim, enqueue, pending_groups
+from storage.subscribers import find_destination
 from tests.notifier.notify_helpers import points_change, shortage_change, store_changes, subscribe
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -60,10 +61,14 @@ def test_enqueue_is_race_safe(sessions: sessionmaker[Session]) -> None:
     (cid,) = store_changes(sessions, points_change())
     now = utcnow()
     with sessions.begin() as session:
-        assert enqueue(session, sid, cid, now) is True
-        assert enqueue(session, sid, cid, now) is False
+        dest = find_destination(session, "email", "a@example.org")
+        assert dest is not None
+        did = dest.id
     with sessions.begin() as session:
-        assert enqueue(session, sid, cid, now) is False
+        assert enqueue(session, sid, did, cid, now) is True
+        assert enqueue(session, sid, did, cid, now) is False
+    with sessions.begin() as session:
+        assert enqueue(session, sid, did, cid, now) is False
     assert count(sessions) == 1
 
 
