@@ -42,7 +42,7 @@ def test_upgrade_keeps_every_subscriber_and_delivery(database_url: str) -> None:
             {"c1": change_ids[0], "c2": change_ids[1]},
         )
     before, after = upgrade(engine)
-    assert (before, after) == ("0002", head_revision()) and current_revision(engine) == "0003"
+    assert (before, after) == ("0002", head_revision()) and current_revision(engine) == head_revision()
     sessions = session_factory(engine)
     with sessions.begin() as session:
         dests = {d.subscriber_id: d for d in session.scalars(select(Destination))}
