@@ -17,7 +17,7 @@ from rules.kinds.points import PointsItem, PointsValue, canonical_category, norm
 from rules.kinds.talent import (
     TalentCondition,
     age_limit,
-    heading_channel,
+    caption_channel,
     insurance_months,
     named_channel,
     requirements,
@@ -308,7 +308,7 @@ class NarrativeReader:
             (
                 found
                 for level in sorted(self._headings, reverse=True)
-                if (found := heading_channel(self._headings[level]))
+                if (found := caption_channel(self._headings[level]))
             ),
             None,
         )

@@ -145,7 +145,7 @@ def age_limit(text: str | None) -> int | None:
 # ---------------------------------------------------------------- conditions beyond level, months and age
 
 _SEX_AGE = re.compile(
-    rf"(?P<sex>男|女)(?:性|方|职工|同志)?[^。；;，,男女\d]{{0,8}}?(?P<n>{NUMBER})\s*(?:周岁|岁)"
+    rf"(?P<sex>男|女)(?:性|方|职工|同志)?[^。；;，,男女\d]{{0,8}}?(?P<n>{NUMBER})\s*(?:周岁|岁|(?=[、，,；;和及)）\s]|$))"
 )
 _CATALOGUE = re.compile(
     r"《(?P<name>[^》]{2,60}?目录[^》]{0,12})》\s*(?:[(（]\s*(?P<number>[^()（）]{2,30}?号)\s*[)）])?"
@@ -356,7 +356,15 @@ def caption_channel(caption: str | None) -> str | None:
     channel = heading_channel(caption)
     if channel is None and caption and re.search(r"[:：]\s*$", caption):
         channel = named_channel(nfkc(caption))
+    if channel is None and caption:
+        # a sheet or heading naming a kind of applicant ("高技能人才", "（二）青年人才"): its rows' channel
+        name = normalise_name(strip_enumeration(normalise_name(caption) or "")) or ""
+        m = _APPLICANT_HEADING.fullmatch(name)
+        channel = m.group("name") if m else None
     return channel
+
+
+_APPLICANT_HEADING = re.compile(r"(?P<name>[\u4e00-\u9fff]{0,8}(?:人才|毕业生))(?:申请条件|条件|类)?")
 
 
 def heading_channel(heading: str | None) -> str | None:

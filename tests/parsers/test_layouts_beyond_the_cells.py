@@ -308,3 +308,16 @@ def test_a_column_headed_by_its_unit_holds_a_rate() -> None:
     got = {(r.item, r.points, r.per, r.cap) for r in result.rows if isinstance(r, PointsItem)}
     assert got == {("三级/高级工", 30, None, None), ("缴纳职工养老保险", 2, "年", 20)}
     assert result.problems == []
+
+
+def test_a_sheet_named_after_a_kind_of_applicant_gives_the_channel() -> None:
+    head = ["技能等级", "年龄", "参保时间"]
+    result = _sheet(
+        {
+            "高技能人才": [head, ["技师", "55周岁以下", "不限"]],
+            "青年技能人才": [head, ["中级工", "35周岁以下", "满1年"]],
+        },
+        "关于印发技能人才落户条件的通知",
+    )
+    got = {(r.channel, r.requirement, r.age_limit, r.social_insurance_months) for r in result.rows}
+    assert got == {("高技能人才", "二级/技师", 55, None), ("青年技能人才", "四级/中级工", 35, 12)}
