@@ -145,7 +145,7 @@ def age_limit(text: str | None) -> int | None:
 # ---------------------------------------------------------------- conditions beyond level, months and age
 
 _SEX_AGE = re.compile(
-    rf"(?P<sex>男|女)(?:性|方|职工|同志)?[^。；;，,男女\d]{{0,8}}?(?P<n>{NUMBER})\s*(?:周岁|岁|(?=[、，,；;和及)）\s]|$))"
+    rf"(?P<sex>男|女)(?:性|方|职工|同志)?[^。；;，,男女\d]{{0,8}}?(?P<n>{NUMBER})\s*(?:周岁|岁|(?=[、，,；;和及)）男女\s]|$))"
 )
 _CATALOGUE = re.compile(
     r"《(?P<name>[^》]{2,60}?目录[^》]{0,12})》\s*(?:[(（]\s*(?P<number>[^()（）]{2,30}?号)\s*[)）])?"
