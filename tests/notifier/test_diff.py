@@ -557,3 +557,14 @@ def test_conditions_held_as_fields_diff_as_changes_of_their_own() -> None:
     assert "住房要求适用区 思明区、湖里区 → 思明区" in change.summary
     data = json.loads(json.dumps(change.after, ensure_ascii=False))
     assert data["housing_districts"] == ["思明区"] and data["catalogue"] == "厦门市紧缺工种目录"
+
+
+def test_rows_stored_before_the_new_talent_fields_still_load() -> None:
+    from rules.registry import row_from_fields
+
+    stored = {"channel": "技能人才落户", "requirement": "三级/高级工", "level": "三级/高级工",
+              "social_insurance_months": 6, "age_limit": 45, "conditions": None}  # fmt: skip
+    row = row_from_fields("talent_settlement", dict(stored))
+    assert isinstance(row, TalentCondition) and row.age_limit == 45 and row.housing_districts is None
+    again = row_from_fields("talent_settlement", json.loads(json.dumps(row.fields())))
+    assert again == row
