@@ -69,6 +69,7 @@ class NarrativeReader:
     _headings: dict[int, str] = field(default_factory=dict)  # outline level → heading text
     _section_months: int | None = None
     _section_age: int | None = None
+    _section_shared: dict[str, object] = field(default_factory=dict)  # catalogue, housing … stated once
     _cutoffs: dict[int, dict[str, object]] = field(default_factory=dict)
     _windows: list[tuple[dt.date, dt.date, Provenance]] = field(default_factory=list)
     _pending: list[int] = field(default_factory=list)  # indexes of talent rows still open
@@ -115,6 +116,7 @@ class NarrativeReader:
                 self._headings[level] = title
                 self._pending = []
                 self._section_months = self._section_age = None
+                self._section_shared = {}
         points_context = "积分" in text or "积分" in self.context or bool(self._cutoffs)
         if _CUTOFF_WORDS.search(text) or (_QUOTA.search(text) and points_context and _SETTLE.search(text)):
             if self._cutoff(text, src):
@@ -148,8 +150,11 @@ class NarrativeReader:
             # a condition listed before the requirement applies to the requirements that follow
             self._section_months = months if months is not None else self._section_months
             self._section_age = age if age is not None else self._section_age
+        if shared:
+            # a condition stated once: for the clauses that follow it in this section ...
+            self._section_shared = {**self._section_shared, **shared}
         if shared and not self._pending:
-            # "在思明区、湖里区落户的，须有自有住房" after a table: for that table's rows
+            # ... and, after a table ("在思明区、湖里区落户的，须有自有住房"), for that table's rows
             self.loose_conditions.append((shared, named_channel(text)))
         if self._pending and (months is not None or age is not None or shared):
             # "以上人员年龄均不超过45周岁" after the level clauses: for all of them
@@ -332,11 +337,10 @@ class NarrativeReader:
             male, female = group.sexed or (None, None)
             for requirement, level in group.requirements:
                 self._pending.append(len(self.rows))
-                self.rows.append(
-                    TalentCondition(channel=channel, requirement=requirement, level=level,
-                                    social_insurance_months=months, age_limit=age, conditions=None,
-                                    age_limit_male=male, age_limit_female=female, source=src, **shared)
-                )  # fmt: skip
+                row = TalentCondition(channel=channel, requirement=requirement, level=level,
+                                      social_insurance_months=months, age_limit=age, conditions=None,
+                                      age_limit_male=male, age_limit_female=female, source=src, **shared)  # fmt: skip
+                self.rows.append(fill_conditions(row, self._section_shared))
 
 
 _SEXED = ("age_limit_male", "age_limit_female")

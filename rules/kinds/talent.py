@@ -154,8 +154,12 @@ _CATALOGUE_DUTY = re.compile(r"列入|纳入|属于|在[^。；;]{0,4}《|列于
 _OWNED = re.compile(
     r"自有(?:产权)?住房|(?:拥有|具有|购买|购置)[^。；;，,]{0,8}?(?:合法产权)?(?:住房|房产|产权房)|产权住房"
 )
-_LAWFUL = re.compile(r"合法稳定住所|合法固定住所|合法稳定居所")
-_DISTRICT = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:区|县|市))")
+# required, not offered: "有/具有合法稳定住所", not "可选择在…合法稳定住所落户"
+_LAWFUL = re.compile(
+    r"(?:有|具有|拥有|具备|须|需|应当?)[^。；;，,]{0,6}?(?:合法稳定住所|合法固定住所|合法稳定居所)"
+)
+_DISTRICT_NAME = re.compile(r"[\u4e00-\u9fff]{1,4}(?:区|县)")
+_NOT_DISTRICT = re.compile(r"本|全|市区|城区|辖区|地区|社区|园区|片区|景区|开发区|新区$")
 _ISLAND = re.compile(r"岛内(?:[(（](?P<list>[^)）]{2,30})[)）])?")
 
 
@@ -205,11 +209,9 @@ def housing_requirement(text: str | None) -> tuple[str, tuple[str, ...] | None] 
         names = [normalise_name(d) or d for d in re.split(r"[、,，和及]", listed)] if listed else ["岛内"]
         districts = tuple(n for n in names if n)
     else:
-        scope = re.search(r"(?:在|于|申请在|落户)([^。；;]{2,40}?)(?:申请|落户|的|范围)", where)
-        if scope:
-            names = _DISTRICT.findall(scope.group(1))
-            names = [n for n in names if not re.search(r"本市|全市|市区|城区|本区", n)]
-            districts = tuple(names) or None
+        tokens = re.split(r"[、,，;；和及与或在于的须需应:：()（）\s]|申请|落户|拥有|具有", where)
+        names = [t for t in tokens if _DISTRICT_NAME.fullmatch(t) and not _NOT_DISTRICT.search(t)]
+        districts = tuple(dict.fromkeys(names)) or None
     return housing, districts
 
 
