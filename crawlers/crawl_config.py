@@ -154,7 +154,8 @@ class SourceOverride:
     region: str | None = field(
         default=None,
         metadata={
-            "doc": "fujian, fuzhou, xiamen, quanzhou or another prefecture id (required for a new source)."
+            "doc": "Region id, e.g. fujian, zhangzhou, pingtan (rules/data/regions.toml names them; "
+            "required for a new source)."
         },
     )
     family: str | None = field(
