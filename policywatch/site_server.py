@@ -58,12 +58,14 @@ class Challenge:
     cookie: str = "pw_ts_passed=1"
     status: int = 412
     reload_ms: int = 300
+    solvable: bool = True  # False: the script sets a cookie the server never accepts
 
     def page(self) -> bytes:
+        cookie = self.cookie if self.solvable else self.cookie.split("=")[0] + "=wrong"
         return (
             '<!DOCTYPE html><html><head><meta charset="utf-8"><script>'
             "var $_ts = window['$_ts']; if (!$_ts) $_ts = window['$_ts'] = {}; $_ts.nsd = 48213;"
-            f'document.cookie = "{self.cookie}; path=/";'
+            f'document.cookie = "{cookie}; path=/";'
             f"setTimeout(function () {{ location.reload(); }}, {self.reload_ms});"
             "</script></head><body></body></html>"
         ).encode()
@@ -148,6 +150,11 @@ class SiteServer:
                 (c for c in self.challenges if re.search(c.pattern, path) and not c.passed(cookie_header)),
                 None,
             )
+
+    def clear_requests(self) -> None:
+        """Forget the request log (faults and challenges stay)."""
+        with self._lock:
+            self.requests.clear()
 
     def clear(self) -> None:
         """Forget faults and the request log."""
