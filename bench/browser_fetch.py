@@ -6,8 +6,9 @@ each into a fresh database through the real crawl child (crawlers.runner):
   blocked    every page answers a 瑞数-style 412 challenge, crawl.browser = "off"
   browser    the same challenge, crawl.browser = "auto": pages through headless Chromium,
              attachments over plain HTTP with the browser's cookie
-Memory is sampled from /proc every 50 ms: the sum of the RSS of every process under this
-one (crawl child, Playwright driver, Chromium and its renderers) and the largest single one.
+Memory is sampled from /proc every 50 ms over every process under this one (crawl child,
+Playwright driver, Chromium and its renderers): the sum of their RSS (shared pages counted in
+each), the sum of their PSS (shared pages split: the honest total) and the largest one.
 
     .venv/bin/python -m bench.browser_fetch [--per-source 50] [--attachments 10]
 """
@@ -50,12 +51,24 @@ def _rss_kb(pid: int) -> float:
         return 0.0
 
 
+def _pss_kb(pid: int) -> float:
+    """Proportional set size: shared pages (Chromium's processes share most) counted once."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return float(line.split()[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0.0
+
+
 class TreeMemory:
     """Samples the RSS of every descendant of this process until stopped."""
 
     def __init__(self, interval: float = 0.05) -> None:
         self.interval = interval
         self.peak_total_kb = 0.0
+        self.peak_pss_kb = 0.0
         self.peak_single_kb = 0.0
         self.max_processes = 0
         self._stop = threading.Event()
@@ -71,6 +84,7 @@ class TreeMemory:
                     todo.append(child)
             sizes = [_rss_kb(p) for p in pids]
             self.peak_total_kb = max(self.peak_total_kb, sum(sizes))
+            self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(p) for p in pids))
             self.peak_single_kb = max([self.peak_single_kb, *sizes])
             self.max_processes = max(self.max_processes, len(pids))
             self._stop.wait(self.interval)
@@ -100,10 +114,14 @@ def _crawl(work: Path, name: str, server: SiteServer, sections: list[str], brows
         wall = time.perf_counter() - started
     files = sum(1 for r in server.requests if r.path.endswith(".pdf") and r.status == 200)
     print(
-        f"{name:8} {health.status:8} wall {wall:6.1f} s  peak RSS (all processes) "
-        f"{memory.peak_total_kb / 1024:6.0f} MB  largest process {memory.peak_single_kb / 1024:5.0f} MB  "
-        f"processes {memory.max_processes:2d}  requests {len(server.requests):4d}  attachments {files}"
+        f"# {name}: {health.status}, {len(server.requests)} requests, {files} attachments, {health.message}"
     )
+    print(f"{name} crawl status: {health.status}")
+    print(f"{name} crawl wall time: {wall:.1f} s")
+    print(f"{name} crawl peak RSS, sum of all processes: {memory.peak_total_kb / 1024:.0f} MB")
+    print(f"{name} crawl peak PSS, sum of all processes: {memory.peak_pss_kb / 1024:.0f} MB")
+    print(f"{name} crawl peak RSS, largest process: {memory.peak_single_kb / 1024:.0f} MB")
+    print(f"{name} crawl processes at most: {memory.max_processes}")
 
 
 def main() -> int:
@@ -117,7 +135,7 @@ def main() -> int:
         pages = -(-args.per_source // 25)
         server = SiteServer(work / "site", backlog=128).start()
         try:
-            print(f"one section of {args.per_source} announcements, {args.attachments} with an attachment")
+            print(f"# one section of {args.per_source} announcements, {args.attachments} with an attachment")
             _crawl(work, "plain", server, sections, "auto", pages)
             server.add_challenge(r"^/s0/")
             _crawl(work, "blocked", server, sections, "off", pages)

@@ -41,6 +41,11 @@ VISIT_META = "browser_visit"  # the BrowserVisit of a request sent through the b
 CONTEXT = "challenge"  # the one browser context of a crawl: cookies persist between pages
 SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 CONDITIONAL = (b"If-None-Match", b"If-Modified-Since")
+# what Scrapy wrote into a request's meta while downloading it: not carried to the browser retry
+DOWNLOAD_STATE = frozenset(
+    {"download_latency", "download_slot", "cache_timestamp", "retry_times", "depth"}
+    | {"redirect_times", "redirect_ttl", "redirect_urls", "redirect_reasons"}
+)
 
 
 def browser_unavailable(crawl: CrawlSettings) -> str | None:
@@ -59,7 +64,17 @@ def browser_unavailable(crawl: CrawlSettings) -> str | None:
 def browser_settings(crawl: CrawlSettings, domains: Iterable[str]) -> dict[str, Any]:
     """Scrapy settings that route browser requests of one source through Chromium."""
     allowed = tuple(domains)
-    args = ["--disable-dev-shm-usage", "--disable-gpu", "--disable-extensions", "--mute-audio"]
+    args = [  # memory: one renderer, no GPU process, no background services
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--disable-extensions",
+        "--mute-audio",
+        "--renderer-process-limit=1",
+        "--disable-features=site-per-process,Translate,OptimizationHints,MediaRouter",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--js-flags=--max-old-space-size=256",
+    ]
     if os.geteuid() == 0:
         args.append("--no-sandbox")  # Chromium refuses to run its sandbox as root
     handler = "crawlers.browser_fetch.LazyPlaywrightHandler"
@@ -152,7 +167,7 @@ def browser_request(request: Request, wait_seconds: float) -> Request:
     visit = BrowserVisit(wait_seconds)
     headers = {k: v for k, v in request.headers.items() if k not in CONDITIONAL}
     meta = {
-        **request.meta,
+        **{k: v for k, v in request.meta.items() if k not in DOWNLOAD_STATE and not k.startswith("_")},
         "playwright": True,
         "playwright_context": CONTEXT,
         "playwright_page_init_callback": visit.attach,
