@@ -88,7 +88,9 @@ def browser_settings(crawl: CrawlSettings, domains: Iterable[str]) -> dict[str, 
         },
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 1,
-        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": crawl.timeout_seconds * 1000,
+        # a navigation may include the challenge's own requests and, on a busy machine, a slow
+        # first page of a freshly started Chromium: the request timeout plus the challenge's wait
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": (crawl.timeout_seconds + crawl.browser_wait_seconds) * 1000,
         "PLAYWRIGHT_ABORT_REQUEST": off_limits(allowed),
         "PLAYWRIGHT_PROCESS_REQUEST_HEADERS": "crawlers.browser_fetch.browser_headers",
     }

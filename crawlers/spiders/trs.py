@@ -27,6 +27,7 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawlers.browser_fetch import (
+    VISIT_META,
     browser_request,
     browser_settings,
     browser_unavailable,
@@ -544,6 +545,11 @@ class TrsSpider(scrapy.Spider):
         exc = failure.value
         # without the first list page the source yields nothing: never "ok", whatever the cause
         page0 = kind == "list" and request.meta.get("page") == 0
+        if VISIT_META in request.meta and self._host(request.url) in self.browser_hosts:
+            # the site challenged us and the browser could not get past it (timeout, crash)
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            self._blocked_at(request.url, f"the browser did not pass the challenge: {first_line}")
+            return
         if isinstance(exc, OffsiteRefused):  # a list page or a document not read: never "ok"
             self.tracker.error(f"{request.url}: {exc}", failing=True)  # (logged where refused)
             return
