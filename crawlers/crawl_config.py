@@ -99,6 +99,28 @@ class CrawlSettings:
             "min": 0,
         },
     )
+    browser: str = field(
+        default="auto",
+        metadata={
+            "doc": "auto: a page that answers with a JavaScript challenge (瑞数 412, 加速乐 521) is fetched "
+            "again through headless Chromium, and so are the source's other pages in that crawl; "
+            "off: never (the source is blocked).",
+            "choices": ("auto", "off"),
+        },
+    )
+    browser_executable: str = field(
+        default="/usr/bin/chromium",
+        metadata={"doc": "The Chromium the browser fetch launches (Debian's chromium package)."},
+    )
+    browser_wait_seconds: float = field(
+        default=15.0,
+        metadata={
+            "doc": "How long the browser may take to pass a challenge (run its script, reload) "
+            "before the source is reported blocked.",
+            "min": 1,
+            "max": 120,
+        },
+    )
     keywords: tuple[str, ...] = field(
         default=DEFAULT_KEYWORDS,
         metadata={
@@ -154,7 +176,8 @@ class SourceOverride:
     region: str | None = field(
         default=None,
         metadata={
-            "doc": "fujian, fuzhou, xiamen, quanzhou or another prefecture id (required for a new source)."
+            "doc": "Region id, e.g. fujian, zhangzhou, pingtan (rules/data/regions.toml names them; "
+            "required for a new source)."
         },
     )
     family: str | None = field(
@@ -167,6 +190,14 @@ class SourceOverride:
     )
     list_pages: int | None = field(
         default=None, metadata={"doc": "Overrides crawl.list_pages for this source.", "min": 1}
+    )
+    fetch: str | None = field(
+        default=None,
+        metadata={
+            "doc": "http (default: the browser only after a challenge) or browser (list and detail "
+            "pages always through headless Chromium).",
+            "choices": ("http", "browser"),
+        },
     )
 
     def given(self) -> dict[str, Any]:

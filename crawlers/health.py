@@ -12,6 +12,7 @@ from typing import Any
 # Worst first: the status of a source is the worst thing that happened during its crawl.
 STATUSES = ("blocked", "failing", "structure-changed", "empty", "ok")
 FAILED = frozenset(STATUSES) - {"ok"}
+BROWSER_NOTE = "read through the browser"  # a message starting so: the source was read via Chromium
 # C0/C1 controls, line/paragraph separators and bidi overrides: a site must not write escape
 # sequences or fake lines into our logs and terminal through a link or a Location header.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -47,6 +48,13 @@ class SourceHealth:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
+def status_label(status: str, message: str | None) -> str:
+    """The status as shown to operators: ``ok (browser)`` for a source read through Chromium."""
+    if status == "ok" and (message or "").startswith(BROWSER_NOTE):
+        return "ok (browser)"
+    return status
+
+
 @dataclass
 class HealthTracker:
     """Counts what one spider saw; the spider reports events, `result` decides the status."""
@@ -58,6 +66,12 @@ class HealthTracker:
     offsite_links: int = 0
     notes: list[str] = field(default_factory=list)
     had_documents: bool = False  # the source had list entries in earlier crawls
+    browser_pages: int = 0  # pages read through the browser (crawlers/browser_fetch.py)
+    browser_seconds: float = 0.0  # the longest a challenge took to pass
+
+    def read_by_browser(self, seconds: float) -> None:
+        self.browser_pages += 1
+        self.browser_seconds = max(self.browser_seconds, seconds)
 
     def problem(self, status: str, detail: str) -> None:
         self.problems[status].append(detail)
@@ -74,6 +88,12 @@ class HealthTracker:
 
     def message(self) -> str:
         parts = [f"{s}: {d}" for s in STATUSES[:-1] for d in self.problems[s][:3]]
+        if self.browser_pages:
+            parts.insert(
+                0,
+                f"{BROWSER_NOTE} ({self.browser_pages} pages; the challenge took up to "
+                f"{self.browser_seconds:.1f} s)",
+            )
         parts += self.notes[:3]
         if len(self.notes) > 3:
             parts.append(f"… {len(self.notes) - 3} more errors")

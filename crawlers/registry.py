@@ -14,6 +14,7 @@ from crawlers.crawl_config import CrawlConfig
 REGISTRY_FILE = Path(__file__).with_name("sources.toml")
 SPIDER_FAMILIES = ("trs",)  # families implemented in crawlers/spiders
 AUTHORITIES = ("hrss", "psb", "gov")
+FETCH_MODES = ("http", "browser")  # browser: list and detail pages through headless Chromium
 REQUIRED = ("name", "authority", "region", "family", "start_urls")
 
 
@@ -39,6 +40,7 @@ class SourceDefinition:
     verified: bool = False
     schedule: str | None = None  # cron override of schedule.crawl
     list_pages: int | None = None  # override of crawl.list_pages
+    fetch: str = "http"  # or "browser" (crawlers/browser_fetch.py)
 
 
 def _hosts(urls: tuple[str, ...]) -> tuple[str, ...]:
@@ -63,6 +65,7 @@ def _build(source_id: str, data: Mapping[str, object], origin: str) -> SourceDef
         verified=bool(data.get("verified", False)),
         schedule=data.get("schedule"),  # type: ignore[arg-type]
         list_pages=data.get("list_pages"),  # type: ignore[arg-type]
+        fetch=str(data.get("fetch") or "http"),
     )
     return _checked(source, origin)
 
@@ -96,6 +99,8 @@ def _checked(source: SourceDefinition, origin: str) -> SourceDefinition:
         raise SourceError(origin, f"{key}.family", "one of " + ", ".join(SPIDER_FAMILIES), source.family)
     if source.authority not in AUTHORITIES:
         raise SourceError(origin, f"{key}.authority", "one of " + ", ".join(AUTHORITIES), source.authority)
+    if source.fetch not in FETCH_MODES:
+        raise SourceError(origin, f"{key}.fetch", "one of " + ", ".join(FETCH_MODES), source.fetch)
     if not source.start_urls:
         raise SourceError(origin, f"{key}.start_urls", "at least one URL")
     bad = [d for d in source.allowed_domains if not _HOSTNAME.match(d)]

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from crawlers.registry import load_sources
 from policywatch.config import Config
-from rules.regions import REGIONS, region_label
+from rules.regions import REGIONS, region_label, region_names
 from rules.registry import RULE_KINDS
 from rules.summary import KIND_LABELS
 
@@ -22,10 +22,16 @@ class UsageError(ValueError):
     """A mistake in what the user typed; the CLI prints it as one line and exits 2."""
 
 
-def validate_choices(values: Sequence[str], known: Mapping[str, str], what: str) -> list[str]:
-    """De-duplicated ids for ``values`` (ids or their labels, any case), or UsageError naming
-    the first unknown one with the closest known id."""
-    by_name = {name.lower(): rid for rid in known for name in (rid, known[rid])}
+def validate_choices(
+    values: Sequence[str],
+    known: Mapping[str, str],
+    what: str,
+    aliases: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
+    """De-duplicated ids for ``values`` (ids, their labels or ``aliases``, any case), or
+    UsageError naming the first unknown one with the closest known id."""
+    names = {rid: (rid, known[rid], *(aliases or {}).get(rid, ())) for rid in known}
+    by_name = {name.lower(): rid for rid in known for name in names[rid]}
     out: list[str] = []
     for raw in values:
         value = raw.strip()
@@ -49,7 +55,9 @@ def known_regions(config: Config) -> dict[str, str]:
 
 
 def regions(values: Sequence[str], config: Config) -> list[str]:
-    return validate_choices(values, known_regions(config), "region")
+    """Region ids for what was typed: ids, short labels (漳州) or full names (漳州市)."""
+    known = known_regions(config)
+    return validate_choices(values, known, "region", {rid: region_names(rid) for rid in known})
 
 
 def kinds(values: Sequence[str]) -> list[str]:

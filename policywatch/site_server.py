@@ -49,6 +49,32 @@ class Fault:
 
 
 @dataclass
+class Challenge:
+    """Answer paths matching ``pattern`` like a 瑞数 JavaScript challenge until the client has
+    ``cookie``: ``status`` with an inline ``$_ts`` script that sets the cookie and reloads after
+    ``reload_ms``. A client that runs scripts (a browser) gets the real page on the reload."""
+
+    pattern: str
+    cookie: str = "pw_ts_passed=1"
+    status: int = 412
+    reload_ms: int = 300
+    solvable: bool = True  # False: the script sets a cookie the server never accepts
+
+    def page(self) -> bytes:
+        cookie = self.cookie if self.solvable else self.cookie.split("=")[0] + "=wrong"
+        return (
+            '<!DOCTYPE html><html><head><meta charset="utf-8"><script>'
+            "var $_ts = window['$_ts']; if (!$_ts) $_ts = window['$_ts'] = {}; $_ts.nsd = 48213;"
+            f'document.cookie = "{cookie}; path=/";'
+            f"setTimeout(function () {{ location.reload(); }}, {self.reload_ms});"
+            "</script></head><body></body></html>"
+        ).encode()
+
+    def passed(self, cookie_header: str | None) -> bool:
+        return self.cookie in [c.strip() for c in (cookie_header or "").split(";")]
+
+
+@dataclass
 class RequestRecord:
     method: str
     path: str
@@ -73,6 +99,7 @@ class SiteServer:
         self.state = state
         self.validators = validators
         self.faults: list[Fault] = []
+        self.challenges: list[Challenge] = []
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, 0), _make_handler(self), bind_and_activate=False)
@@ -110,6 +137,24 @@ class SiteServer:
         with self._lock:
             self.faults.append(fault)
         return fault
+
+    def add_challenge(self, pattern: str, **kwargs: object) -> Challenge:
+        challenge = Challenge(pattern, **kwargs)  # type: ignore[arg-type]
+        with self._lock:
+            self.challenges.append(challenge)
+        return challenge
+
+    def _challenge_for(self, path: str, cookie_header: str | None) -> Challenge | None:
+        with self._lock:
+            return next(
+                (c for c in self.challenges if re.search(c.pattern, path) and not c.passed(cookie_header)),
+                None,
+            )
+
+    def clear_requests(self) -> None:
+        """Forget the request log (faults and challenges stay)."""
+        with self._lock:
+            self.requests.clear()
 
     def clear(self) -> None:
         """Forget faults and the request log."""
@@ -174,6 +219,11 @@ def _make_handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
             )
 
         def _serve(self, send_body: bool) -> None:
+            challenge = site._challenge_for(self.path, self.headers.get("Cookie"))
+            if challenge:
+                headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+                self._send(challenge.status, headers, challenge.page(), send_body)
+                return
             fault = site._take_fault(self.path)
             if fault:
                 if fault.delay:

@@ -12,14 +12,14 @@ from harness import run_cli, write_config
 from policywatch.config import parse_config
 from policywatch.filters import UsageError, kinds, known_regions, period, regions, validate_choices
 
-ZHANGZHOU = """
-[sources.zhangzhou-hrss]
-name = "漳州市人社局"
+JINJIANG = """
+[sources.jinjiang-hrss]
+name = "晋江市人社局"
 authority = "hrss"
-region = "zhangzhou"
+region = "jinjiang"
 family = "trs"
-start_urls = ["https://rsj.zhangzhou.gov.cn/zwgk/tzgg/"]
-"""
+start_urls = ["https://rsj.jinjiang.gov.cn/zwgk/tzgg/"]
+"""  # a region that is in no registry: a configured source adds it
 
 
 def test_ids_labels_and_case_are_accepted_once() -> None:
@@ -37,10 +37,11 @@ def test_a_typo_is_an_error_with_the_closest_name() -> None:
 
 
 def test_regions_are_data_a_configured_source_adds_one() -> None:
-    assert "zhangzhou" not in known_regions(parse_config("", "test"))
-    config = parse_config(ZHANGZHOU, "test")
-    assert regions(["zhangzhou"], config) == ["zhangzhou"]
+    assert "jinjiang" not in known_regions(parse_config("", "test"))
+    config = parse_config(JINJIANG, "test")
+    assert regions(["jinjiang"], config) == ["jinjiang"]
     assert list(known_regions(config))[:4] == ["fujian", "fuzhou", "xiamen", "quanzhou"]
+    assert list(known_regions(config))[-1] == "jinjiang"  # after the registry's regions, by its id
 
 
 def test_a_period_must_not_end_before_it_starts() -> None:
@@ -64,7 +65,8 @@ def test_the_cli_refuses_an_unknown_region_and_suggests_one(
     result = run_cli("--config", str(config), *args, cwd=tmp_path)
     assert result.code == 2, result.stdout + result.stderr
     assert result.stderr.strip() == (
-        "policywatch: unknown region 'xiamn' (did you mean xiamen?); known: fujian, fuzhou, xiamen, quanzhou"
+        "policywatch: unknown region 'xiamn' (did you mean xiamen?); known: fujian, fuzhou, xiamen, quanzhou, "
+        "zhangzhou, putian, sanming, nanping, longyan, ningde, pingtan"
     )
     listed = run_cli("--config", str(config), "--json", "subscribers", cwd=tmp_path)
     assert json.loads(listed.stdout) == []  # nothing was stored
@@ -73,12 +75,12 @@ def test_the_cli_refuses_an_unknown_region_and_suggests_one(
 def test_the_cli_refuses_a_backwards_period_and_accepts_new_regions(
     tmp_path: Path, database_url: str
 ) -> None:
-    config = write_config(tmp_path / "pw.toml", database_url, ZHANGZHOU)
+    config = write_config(tmp_path / "pw.toml", database_url, JINJIANG)
     backwards = run_cli(
         "--config", str(config), "diff-report", "--since", "2026-03-01", "--until", "2026-02-01", cwd=tmp_path
     )
     assert backwards.code == 2 and "is after --until" in backwards.stderr
     by_id = run_cli(
-        "--config", str(config), "subscribe", "b@example.org", "--region", "zhangzhou", cwd=tmp_path
+        "--config", str(config), "subscribe", "b@example.org", "--region", "jinjiang", cwd=tmp_path
     )
     assert by_id.code == 0, by_id.stderr

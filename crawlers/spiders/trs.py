@@ -16,6 +16,7 @@ import random
 import unicodedata
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -25,6 +26,14 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from crawlers.browser_fetch import (
+    VISIT_META,
+    browser_request,
+    browser_settings,
+    browser_unavailable,
+    cookie_header,
+    visit_of,
+)
 from crawlers.crawl_config import CrawlConfig, CrawlSettings
 from crawlers.freshness import RecheckPolicy
 from crawlers.health import HealthTracker, SourceHealth, printable
@@ -92,7 +101,11 @@ class TrsSpider(scrapy.Spider):
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
-        settings.setdict(settings_from_config(_config_from(settings)), priority="spider")
+        config = _config_from(settings)
+        settings.setdict(settings_from_config(config), priority="spider")
+        source = {s.id: s for s in load_sources(config, include_disabled=True)}.get(cls.name)
+        if source is not None and browser_unavailable(config.crawl) is None:
+            settings.setdict(browser_settings(config.crawl, source.allowed_domains), priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> TrsSpider:
@@ -120,6 +133,10 @@ class TrsSpider(scrapy.Spider):
         self.requested: set[str] = set()  # announcements requested from the lists this crawl
         self.rechecks_sent = False
         self.started_at = utcnow()
+        # the browser fetch (crawlers/browser_fetch.py): why it cannot be used, else None
+        self.no_browser = browser_unavailable(crawl)
+        self.browser_hosts: set[str] = set()  # hosts that challenged us: their pages go via Chromium
+        self.browser_cookies: list[dict[str, Any]] = []  # what the browser obtained, for attachments
 
     # -- start --
     async def start(self) -> AsyncIterator[Any]:
@@ -145,19 +162,65 @@ class TrsSpider(scrapy.Spider):
 
     def _list_request(self, url: str, page: int) -> scrapy.Request:
         known = self.known_lists.get(url)
-        return scrapy.Request(
-            url,
-            callback=self.parse_list,
-            errback=self.on_error,
-            headers=conditional_headers(known.etag, known.last_modified) if known else {},
-            meta={
-                "handle_httpstatus_list": HANDLED_STATUSES,
-                "kind": "list",
-                "page": page,
-                "url": url,  # the list page is the asked URL, wherever a redirect ends
-            },
-            dont_filter=page == 0,
+        return self._routed(
+            scrapy.Request(
+                url,
+                callback=self.parse_list,
+                errback=self.on_error,
+                headers=conditional_headers(known.etag, known.last_modified) if known else {},
+                meta={
+                    "handle_httpstatus_list": HANDLED_STATUSES,
+                    "kind": "list",
+                    "page": page,
+                    "url": url,  # the list page is the asked URL, wherever a redirect ends
+                },
+                dont_filter=page == 0,
+            )
         )
+
+    # -- the browser, for challenge sites --
+    def _host(self, url: str) -> str:
+        return (urlsplit(url).hostname or "").lower()
+
+    def _routed(self, request: scrapy.Request) -> scrapy.Request:
+        """A page request through the browser when its source is configured so or its host
+        challenged us earlier in this crawl (and a browser can be used); else as it is."""
+        wanted = self.source.fetch == "browser" or self._host(request.url) in self.browser_hosts
+        if wanted and self.no_browser is None:
+            return browser_request(request, self.crawl_settings.browser_wait_seconds)
+        return request
+
+    def _browser_retry(self, response: Response, reason: str) -> scrapy.Request | None:
+        """The same page through the browser, when a plain request met a challenge."""
+        if self.no_browser is not None or visit_of(response) is not None:
+            return None
+        host = self._host(response.url)
+        if host not in self.browser_hosts:
+            log.info("%s: %s answers with a challenge (%s): using the browser", self.name, host, reason)
+        self.browser_hosts.add(host)
+        return browser_request(response.request, self.crawl_settings.browser_wait_seconds)  # type: ignore[arg-type]
+
+    def _settled(self, response: Response) -> Response | None:
+        """A browser response with the status of its last navigation, once the challenge passed;
+        None (the source blocked) when it did not within the wait."""
+        visit = visit_of(response)
+        if visit is None:
+            return response
+        if not self.on_site(response.url):
+            self.tracker.error(f"{response.request.url}: the browser ended off-site", failing=True)  # type: ignore[union-attr]
+            log.warning("%s: the browser ended off-site at %s", self.name, printable(response.url))
+            return None
+        if not visit.passed:
+            html = self._decode(response)
+            reason = self._blocked(response, html) or f"HTTP {visit.status}"
+            wait = self.crawl_settings.browser_wait_seconds
+            self._blocked_at(response.url, f"{reason}: the browser did not pass the challenge in {wait:g} s")
+            return None
+        self.tracker.read_by_browser(visit.seconds)
+        if visit.cookies:
+            self.browser_cookies = visit.cookies
+        log.info("%s: read %s through the browser (%.1f s)", self.name, response.url, visit.seconds)
+        return response.replace(status=visit.status)
 
     def _conditional(self, known: KnownDocument | None) -> dict[str, str]:
         if known is None or known.last_checked_at is None:
@@ -206,11 +269,16 @@ class TrsSpider(scrapy.Spider):
             return True
         return known.list_title != entry.title or known.list_date != entry.date
 
-    def _readable_html(self, response: Response) -> str | None:
-        """The page's text, or None for a challenge or an HTTP error (recorded in the health)."""
+    def _readable_html(self, response: Response) -> str | scrapy.Request | None:
+        """The page's text; the same page through the browser for a challenge it can pass;
+        or None for a challenge or an HTTP error (recorded in the health)."""
         html = self._decode(response)
         if reason := self._blocked(response, html):
-            self._blocked_at(response.url, reason)
+            if retry := self._browser_retry(response, reason):
+                return retry
+            tried = self.no_browser is None or self.no_browser == "crawl.browser is off"
+            why = "" if tried else f" (no browser fallback: {self.no_browser})"
+            self._blocked_at(response.url, reason + why)
             return None
         if response.status >= 400:
             self._http_problem(response)
@@ -221,11 +289,18 @@ class TrsSpider(scrapy.Spider):
     def parse_list(self, response: Response) -> Iterator[Any]:
         page = int(response.meta.get("page", 0))
         url = response.meta.get("url", response.url)
+        settled = self._settled(response)
+        if settled is None:
+            return
+        response = settled
         if response.status == 304:
             entries, page_urls = self._last_read(url)
             log.info("%s: list %s: unchanged (304, %d entries)", self.name, url, len(entries))
         else:
             html = self._readable_html(response)
+            if isinstance(html, scrapy.Request):
+                yield html
+                return
             if html is None:
                 return
             listing = extract_list_page(html, response.url)
@@ -276,17 +351,19 @@ class TrsSpider(scrapy.Spider):
     def _detail_request(
         self, entry: ListEntry, known: KnownDocument | None, section: str | None
     ) -> scrapy.Request:
-        return scrapy.Request(
-            entry.url,
-            callback=self.parse_detail,
-            errback=self.on_error,
-            headers=self._conditional(known),
-            meta={
-                "handle_httpstatus_list": HANDLED_STATUSES,
-                "kind": "detail",
-                "entry": entry,
-                "section": section,
-            },
+        return self._routed(
+            scrapy.Request(
+                entry.url,
+                callback=self.parse_detail,
+                errback=self.on_error,
+                headers=self._conditional(known),
+                meta={
+                    "handle_httpstatus_list": HANDLED_STATUSES,
+                    "kind": "detail",
+                    "entry": entry,
+                    "section": section,
+                },
+            )
         )
 
     # -- rechecks of stored announcements --
@@ -330,6 +407,10 @@ class TrsSpider(scrapy.Spider):
     # -- detail pages --
     def parse_detail(self, response: Response) -> Iterator[Any]:
         entry: ListEntry = response.meta["entry"]
+        settled = self._settled(response)
+        if settled is None:
+            return
+        response = settled
         known = self.known.get(response.url) or self.known.get(entry.url)
         if response.status == 304:
             yield NotModifiedItem(self.source.id, entry.url, entry.title, entry.date)
@@ -338,6 +419,9 @@ class TrsSpider(scrapy.Spider):
                     yield self._attachment_request(child.url, entry.url, child.list_title or "", child)
             return
         html = self._readable_html(response)
+        if isinstance(html, scrapy.Request):
+            yield html
+            return
         if html is None:
             return
         detail = extract_detail_page(html, response.url)
@@ -402,11 +486,15 @@ class TrsSpider(scrapy.Spider):
     def _attachment_request(
         self, url: str, parent_url: str, name: str, known: KnownDocument | None
     ) -> scrapy.Request:
+        """Plain HTTP, with the cookies the browser obtained on a challenge site."""
+        headers = self._conditional(known)
+        if self.browser_cookies and (cookies := cookie_header(self.browser_cookies, url)):
+            headers["Cookie"] = cookies
         return scrapy.Request(
             url,
             callback=self.parse_attachment,
             errback=self.on_error,
-            headers=self._conditional(known),
+            headers=headers,
             meta={
                 "handle_httpstatus_list": HANDLED_STATUSES,
                 "kind": "attachment",
@@ -457,6 +545,11 @@ class TrsSpider(scrapy.Spider):
         exc = failure.value
         # without the first list page the source yields nothing: never "ok", whatever the cause
         page0 = kind == "list" and request.meta.get("page") == 0
+        if VISIT_META in request.meta and self._host(request.url) in self.browser_hosts:
+            # the site challenged us and the browser could not get past it (timeout, crash)
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            self._blocked_at(request.url, f"the browser did not pass the challenge: {first_line}")
+            return
         if isinstance(exc, OffsiteRefused):  # a list page or a document not read: never "ok"
             self.tracker.error(f"{request.url}: {exc}", failing=True)  # (logged where refused)
             return

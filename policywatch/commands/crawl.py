@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 
+from crawlers.health import status_label
 from policywatch.context import AppContext
 from policywatch.cycle import crawl, process
 from policywatch.process_lock import exclusive
@@ -40,7 +41,7 @@ def run(ctx: AppContext, args: argparse.Namespace) -> int:
             [
                 [
                     h.source_id,
-                    h.status,
+                    status_label(h.status, h.message),
                     h.items_seen,
                     h.new_documents,
                     h.changed_documents,

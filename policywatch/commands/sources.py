@@ -7,6 +7,7 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from crawlers.health import status_label
 from crawlers.registry import load_sources
 from notifier.localtime import local_time
 from policywatch.context import AppContext
@@ -38,6 +39,7 @@ def run(ctx: AppContext, args: argparse.Namespace) -> int:
                     "verified": src.verified,
                     "start_urls": list(src.start_urls),
                     "status": run_.status if run_ else "never crawled",
+                    "shown_status": status_label(run_.status, run_.message) if run_ else "never crawled",
                     "last_crawl": run_.finished_at if run_ else None,
                     "items": run_.items_seen if run_ else None,
                     "message": run_.message if run_ else None,
@@ -67,7 +69,7 @@ def run(ctx: AppContext, args: argparse.Namespace) -> int:
                 r["region"],
                 "yes" if r["enabled"] else "no",
                 f"{len(r['start_urls'])}{'' if r['verified'] else ' (unverified)'}",
-                r["status"],
+                r["shown_status"],
                 local_time(r["last_crawl"], tz) if r["last_crawl"] else "-",
                 "-" if r["items"] is None else r["items"],
                 ", ".join(f"#{v}" for v in r["suspect_versions"]) or "-",

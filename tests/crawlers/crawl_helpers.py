@@ -44,6 +44,7 @@ def write_crawl_config(path: Path, database_url: str, sources: str, **crawl: obj
         "retries": 2,
         "timeout_seconds": 5,
         "contact": "mailto:ops@example.org",
+        "browser_wait_seconds": 3,  # the fault sites' challenges never pass: do not wait long
         **crawl,
     }
     body = "\n".join(

@@ -131,6 +131,9 @@ def test_scrapy_list_and_scrapy_crawl(site_factory, database_url, sessions, tmp_
     ids = listed.stdout.split()
     for source_id in ("fujian-hrss", "xiamen-hrss", "fuzhou-psb", "quanzhou-gov", "t-scrapy"):
         assert source_id in ids
+    prefectures = ("fuzhou", "xiamen", "quanzhou", "zhangzhou", "putian", "sanming", "nanping", "longyan")
+    for region in (*prefectures, "ningde", "pingtan"):  # every region's 人社, 公安 and 政府 sources
+        assert {f"{region}-hrss", f"{region}-psb", f"{region}-gov"} <= set(ids), region
     crawled = subprocess.run(
         [scrapy, "crawl", "t-scrapy"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )

@@ -15,6 +15,7 @@ from pw_daemon_helpers import SITE, SOURCE_ID, daemon_config
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawlers.registry import builtin_sources
 from storage.models import CrawlRun
 from tests.conftest import SmtpSink
 from tests.notifier.notify_helpers import closed_port, plain_and_html
@@ -159,10 +160,12 @@ def test_health_on_a_never_crawled_database_is_not_healthy(workdir: Path, databa
     health = run_cli("--config", cfg, "health", cwd=workdir)
     assert health.code == 1
     assert not health.stdout.startswith("healthy")
-    assert "Sources that could not be read (12, 12 never read" in health.stdout
-    assert health.stdout.count("never crawled") == 12
+    n = len(builtin_sources())  # every built-in source
+    assert n == 33  # 人社, 公安 and 政府 of the province and each of the ten regions
+    assert f"Sources that could not be read ({n}, {n} never read" in health.stdout
+    assert health.stdout.count("never crawled") == n
     data = json.loads(run_cli("--config", cfg, "--json", "health", cwd=workdir).stdout)
-    assert len(data["sources"]) == 12 and {s["status"] for s in data["sources"]} == {"never crawled"}
+    assert len(data["sources"]) == n and {s["status"] for s in data["sources"]} == {"never crawled"}
 
     report = run_cli("--config", cfg, "diff-report", cwd=workdir)
     assert report.code == 1 and "本期无政策变化" not in report.stdout
