@@ -346,6 +346,8 @@ def split_sections(grid: Grid) -> list[Grid]:
         for r, row in enumerate(grid.cells[:-1])
         if _section_title(row) is not None and _starts_table(grid, r + 1)
     ]
+    # title rows above the one table of a sheet ("附件1", "…目录（非常紧缺）") split nothing
+    bounds = [r for r in bounds if r == 0 or any(_section_title(row) is None for row in grid.cells[:r])]
     if not any(r > 0 for r in bounds):
         return [grid]
     parts = []

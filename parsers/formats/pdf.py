@@ -284,7 +284,8 @@ def read_pdf(data: bytes, attachment: str | None = None) -> Extracted:
                     )
                     last_line = paragraph
                 for t_index, (table, (texts, _)) in enumerate(zip(tables, cells, strict=True), start=1):
-                    caption = _caption_above(page, table.bbox) or last_line
+                    header = " ".join(c for c in (texts[0] if texts else []) if c)
+                    caption = _caption_above(page, table.bbox, header) or last_line
                     source = Provenance(attachment=attachment, page=page_no, table=t_index)
                     grid = make_grid(fill_spans(texts), source, caption=caption)
                     if grid is not None:
@@ -325,10 +326,16 @@ def join_wrapped_lines(lines: list[str]) -> list[str]:
     return [p.replace("\n", "") for p in paragraphs]
 
 
-def _caption_above(page: pdfplumber.page.Page, bbox: tuple[float, float, float, float]) -> str:
+def _caption_above(
+    page: pdfplumber.page.Page, bbox: tuple[float, float, float, float], header: str = ""
+) -> str:
+    """The line just above a table (its heading), skipping the table's own header row when the
+    table was found below it."""
     x0, top, x1, _ = bbox
     if top <= 1:
         return ""
-    region = page.crop((0, max(0, top - 60), page.width, top))
+    region = page.crop((0, max(0, top - 90), page.width, top))
     lines = [nfkc(line).strip() for line in (region.extract_text() or "").splitlines() if line.strip()]
+    own = re.sub(r"\s+", "", nfkc(header or ""))
+    lines = [line for line in lines if not own or re.sub(r"\s+", "", line) != own]
     return lines[-1] if lines else ""

@@ -71,6 +71,12 @@ def degree_from_heading(heading: str | None) -> str | None:
     """The degree a heading or sheet name gives every row under it: "(一)特别紧缺工种" → 特别紧缺,
     sheet "非常紧缺职业" → 非常紧缺. A title naming the whole catalogue gives none."""
     text = normalise_name(strip_enumeration(normalise_name(heading) or "")) if heading else None
+    if (
+        text
+        and (bracketed := re.search(r"\(([^()]{2,8})\)$", text))
+        and _HEADING_DEGREE.fullmatch(bracketed.group(1))
+    ):
+        return bracketed.group(1)  # "…目录(非常紧缺)": the part that names this table
     if not text or len(text) > 12:
         return None
     text = _HEADING_TAIL.sub("", text)
