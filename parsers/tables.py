@@ -81,8 +81,9 @@ class TableReader:
         mapping = find_header(grid, self.context)
         if mapping is None or mapping.kind == POINTS:
             pairs = points_rows(grid)
-            if pairs is not None and (mapping is None or pairs[0] < mapping.header_rows - 1):
-                self._read_points_rows(grid, *pairs)
+            if pairs and (mapping is None or pairs[0][0] < mapping.header_rows - 1):
+                for label_row, points_row in pairs:
+                    self._read_points_rows(grid, label_row, points_row)
                 self._previous = None
                 return
         matrix = level_matrix(grid) if mapping is None or mapping.kind == POINTS else None
@@ -218,8 +219,8 @@ class TableReader:
         row_category = canonical_category(labels[0]) if labels[0] else None
         items = [(c, normalise_item(labels[c])) for c in range(1, len(labels)) if labels[c]]
         category = (
-            heading
-            or (row_category if row_category in CANONICAL_CATEGORIES else None)
+            (row_category if row_category in CANONICAL_CATEGORIES else None)
+            or heading
             or ("技能水平" if all(is_level_only(labels[c]) for c, _ in items) else row_category)
             or "技能水平"
         )
@@ -311,21 +312,27 @@ def key_value_cutoff(grid: Grid) -> Grid | None:
 _POINTS_LABEL = re.compile(r"分值|积分|分数|计分|标准分|得分|赋分")
 
 
-def points_rows(grid: Grid) -> tuple[int, int] | None:
-    """(label row, points row) of a transposed points table: a row of items followed by a
-    row labelled 分值 / 积分标准 holding their points; None when the grid is not one."""
-    for r in range(min(len(grid.cells) - 1, 6)):
+def points_rows(grid: Grid) -> list[tuple[int, int]]:
+    """(label row, points row) pairs of a transposed points table: a row of items followed by
+    a row labelled 分值 / 积分标准 holding their points (职业技能等级 | 初级工 | 中级工, 分值 | 10 | 20,
+    学历 | 大专 | 本科, 分值 | 30 | 50); empty when the grid is not one."""
+    pairs: list[tuple[int, int]] = []
+    for r in range(len(grid.cells) - 1):
+        if pairs and r == pairs[-1][1]:
+            continue
+        if r >= 6 and not pairs:
+            break
         labels, values = grid.cells[r], grid.cells[r + 1]
         if not values or not _POINTS_LABEL.search(squash(values[0])) or re.search(r"\d", labels[0] or ""):
             continue
-        pairs = [
+        columns = [
             c
             for c in range(1, min(len(labels), len(values)))
             if labels[c] and not re.search(r"\d", labels[c]) and parse_points(cell_text(values, c))
         ]
-        if len(pairs) >= 2:
-            return r, r + 1
-    return None
+        if len(columns) >= 2:
+            pairs.append((r, r + 1))
+    return pairs
 
 
 def _starts_table(grid: Grid, r: int) -> bool:
@@ -334,7 +341,7 @@ def _starts_table(grid: Grid, r: int) -> bool:
     if len({c for c in row if c}) < 2:
         return False
     part = Grid(cells=grid.cells[r : r + 2], source=grid.source)
-    return find_header(part) is not None or level_matrix(part) is not None or points_rows(part) is not None
+    return find_header(part) is not None or level_matrix(part) is not None or bool(points_rows(part))
 
 
 def split_sections(grid: Grid) -> list[Grid]:
