@@ -274,7 +274,13 @@ def key_value_cutoff(grid: Grid) -> Grid | None:
             found = map_row([label], CUTOFF) if label and not re.search(r"\d", label) else {}
             name = next(iter(found), None)
             cells = [squash(c) for c in row[label_col + 1 :] if c.strip()]
-            if name in _KV_FIELDS and cells and not all(_KV_VALUE_HEADER.match(v) for v in cells):
+            if (
+                name in _KV_FIELDS
+                and len(label) <= 12
+                and cells
+                and any(re.search(r"\d", v) for v in cells)  # a year, score, quota or date
+                and not all(_KV_VALUE_HEADER.match(v) for v in cells)
+            ):
                 fields[r] = name
         names = set(fields.values())
         if len(names) < 2 or not names & {"score", "quota"} or len(names) < len(fields):
