@@ -115,7 +115,11 @@ def find_header(grid: Grid, context: str = "") -> Mapping | None:
         _, kind, cols = best
         header = row
         end = r + 1
-        while end < len(grid.cells) and end - r < 4 and is_header_like(grid.cells[end], kind, row):
+        while (
+            end < len(grid.cells)
+            and end - r < 4
+            and _continues_header(grid.cells[end], grid.cells[end - 1], kind)
+        ):
             end += 1
         if end > r + 1:
             stacked = _stack(grid.cells[r:end], kind)
@@ -128,6 +132,19 @@ def find_header(grid: Grid, context: str = "") -> Mapping | None:
             start += 1
         return Mapping(kind=kind, columns=cols, header_rows=start, header=header)
     return None
+
+
+def _continues_header(row: list[str], above: list[str], kind: str) -> bool:
+    """A row under a header row that is more header (sub-labels under merged group labels):
+    no numbers, and either it repeats a merged label of the row above or names enough fields."""
+    if row == above:
+        return True
+    filled = [c for c in row if c]
+    if not filled or any(re.search(r"\d", c) for c in filled if not re.fullmatch(r"每满?\d+\S{0,3}", c)):
+        return False
+    hits = sum(len(v) for v in map_row(row, kind).values())
+    merged = any(c and c == above[i] for i, c in enumerate(row) if i < len(above))
+    return hits >= 2 and (merged or hits >= len(filled) - 1)
 
 
 def is_header_like(row: list[str], kind: str, header: list[str]) -> bool:
