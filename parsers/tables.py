@@ -286,7 +286,15 @@ def key_value_cutoff(grid: Grid) -> Grid | None:
         if len(names) < 2 or not names & {"score", "quota"} or len(names) < len(fields):
             continue
         first = min(fields)
-        head = grid.cells[first - 1] if first > 0 else None
+        # the row naming the value columns (项目 | 2023年度 | 2024年度): the nearest one above with years
+        head = next(
+            (
+                grid.cells[r]
+                for r in range(first - 1, -1, -1)
+                if sum(bool(re.search(r"(?:19|20)\d{2}", c)) for c in grid.cells[r][label_col + 1 :]) >= 1
+            ),
+            grid.cells[first - 1] if first > 0 else None,
+        )
         header_values = head[label_col + 1 :] if head is not None else []
         values = range(label_col + 1, grid.width)
         if head is not None and all(not c or _KV_VALUE_HEADER.match(squash(c)) for c in header_values):
@@ -360,8 +368,7 @@ def split_sections(grid: Grid) -> list[Grid]:
         if _section_title(row) is not None and _starts_table(grid, r + 1)
     ]
     # title rows above the one table of a sheet ("附件1", "…目录（非常紧缺）") split nothing
-    bounds = [r for r in bounds if r == 0 or any(_section_title(row) is None for row in grid.cells[:r])]
-    if not any(r > 0 for r in bounds):
+    if not bounds or (len(bounds) == 1 and all(_section_title(row) for row in grid.cells[: bounds[0]])):
         return [grid]
     parts = []
     if bounds[0] > 0:

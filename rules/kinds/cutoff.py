@@ -75,7 +75,7 @@ class CutoffKind(RuleKind):
     header_synonyms: ClassVar[dict[str, tuple[str, ...]]] = {
         "year": ("年度", "年份", "申报年度", "积分年度", "年"),
         "score": tuple(
-            "积分入围分数线 落户分数线 积分分数线 入围分数线 分数线 积分分值线 分值线 落户分值线 最低分值 "
+            "积分入围分数线 落户分数线 积分分数线 入围分数线 入围分数 落户分数 最低分数 分数线 积分分值线 分值线 落户分值线 最低分值 "
             "最低分 落户积分 入围积分 入围分值 积分线".split()
         ),
         "quota": tuple(
