@@ -146,6 +146,7 @@ class NarrativeReader:
             return False
         months, age = insurance_months(text), age_limit(text)
         shared = shared_conditions(text)
+        channel = named_channel(text)
         if months is not None or age is not None:
             # a condition listed before the requirement applies to the requirements that follow
             self._section_months = months if months is not None else self._section_months
@@ -153,13 +154,19 @@ class NarrativeReader:
         if shared:
             # a condition stated once: for the clauses that follow it in this section ...
             self._section_shared = {**self._section_shared, **shared}
-        if shared and not self._pending:
+        if shared and (not self._pending or channel is not None):
             # ... and, after a table ("在思明区、湖里区落户的，须有自有住房"), for that table's rows
-            self.loose_conditions.append((shared, named_channel(text)))
-        if self._pending and (months is not None or age is not None or shared):
+            self.loose_conditions.append((shared, channel))
+        targets = self._pending
+        if channel is not None and (months is not None or age is not None or shared):
+            # "申请人才引进落户的，男性年龄不超过55周岁…": for every row of that channel
+            targets = [
+                i for i, r in enumerate(self.rows) if isinstance(r, TalentCondition) and r.channel == channel
+            ]
+        if targets and (months is not None or age is not None or shared):
             # "以上人员年龄均不超过45周岁" after the level clauses: for all of them
             filled = {"social_insurance_months": months, "age_limit": age, **shared}
-            for index in self._pending:
+            for index in targets:
                 row = self.rows[index]
                 assert isinstance(row, TalentCondition)
                 self.rows[index] = fill_conditions(row, filled)

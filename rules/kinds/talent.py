@@ -132,14 +132,8 @@ def age_limit(text: str | None) -> int | None:
     """Upper age limit ("年龄不超过45周岁", "45周岁以下")."""
     if not text:
         return None
-    t = nfkc(text)
-    for m in _AGE.finditer(t):
-        if "以上" in m.group(0) and "以下" not in m.group(0):
-            continue
-        value = parse_int(m.group("n"))
-        if value is not None and 16 <= value <= 70:
-            return value
-    return None
+    ages = _ages(nfkc(text))
+    return ages[0][1] if ages else None
 
 
 # ---------------------------------------------------------------- conditions beyond level, months and age
@@ -309,7 +303,9 @@ def talent_clauses(sentence: str, carry_months: bool = False) -> list[TalentClau
                 last = [TalentClause([(r, lv) for _, r, lv in spans], months, first_age, no_months, sexed)]
             groups.extend(last)
         elif last:
-            for group in last:
+            # a condition after the requirement clauses: for every group of the sentence that
+            # states none of its own ("…技师…，以及…高级工…，连续缴纳社会保险满6个月的")
+            for group in groups:
                 group.months = group.months if group.months is not None else months
                 if group.age is None and group.sexed is None:
                     group.age = ages[0][1] if ages else None
@@ -496,7 +492,11 @@ class TalentKind(RuleKind):
         if not row.has("months"):
             months = insurance_months(req_cell)
         age_text = row.get("age") if row.has("age") else req_cell
-        shared = shared_conditions(f"{row.get('conditions')}；{row.get('housing')}")
+        shared = shared_conditions(row.get("conditions"))
+        housing_cell = row.get("housing")
+        housing = housing_requirement(housing_cell) or housing_requirement(f"须有{housing_cell}")
+        if housing_cell and housing is not None:
+            shared["housing"], shared["housing_districts"] = housing
         sexed = sex_age_limits(age_text)
         if sexed is not None:
             shared["age_limit_male"], shared["age_limit_female"] = sexed
