@@ -278,7 +278,7 @@ def key_value_cutoff(grid: Grid) -> Grid | None:
                 name in _KV_FIELDS
                 and len(label) <= 12
                 and cells
-                and any(re.search(r"\d", v) for v in cells)  # a year, score, quota or date
+                and any(re.search(NUMBER, v) for v in cells)  # a year, score, quota or date
                 and not all(_KV_VALUE_HEADER.match(v) for v in cells)
             ):
                 fields[r] = name

@@ -75,6 +75,8 @@ def parse_window(text: str | None, year: int | None = None) -> tuple[dt.date | N
         y1, m1, d1, y2, m2, d2 = m.groups()
         start = make_date(y1, m1, d1)
         end = make_date(y2 or y1, m2 or m1, d2)
+        if start and end and end < start and not y2:  # "11月20日至1月10日": the end is next year's
+            end = make_date(str(int(y1) + 1), m2 or m1, d2)
         if start and end:
             return start, end
     m = _RANGE_NUM.search(t)

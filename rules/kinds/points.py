@@ -86,12 +86,15 @@ def canonical_category(text: str | None) -> str | None:
     return name
 
 
+_WHOLE_SCHEDULE = re.compile(r"积分落户|居住证积分|办法|细则|通知|目录|[市省县区]")
+
+
 def heading_category(heading: str | None) -> str | None:
     """The canonical category a short heading gives the table under it ("二、社会保险",
     "一、技能水平计分标准", "四、减分项目"); None for titles and sentences."""
-    if not heading or len(squash(heading)) > 20:
+    if not heading or len(squash(heading)) > 20 or _WHOLE_SCHEDULE.search(heading):
         return None
-    found = canonical_category(heading)
+    found = canonical_category(re.sub(r"(?:计分|积分|评分|赋分)?(?:标准|细则|表)$", "", squash(heading)))
     return found if found in CANONICAL_CATEGORIES else None
 
 
@@ -336,7 +339,8 @@ class PointsKind(RuleKind):
     header_synonyms: ClassVar[dict[str, tuple[str, ...]]] = {
         "seq": ("序号", "编号"),
         "category": tuple(
-            "一级指标 指标类别 项目类别 积分类别 类别 大类 类型 指标类型 分类 指标分类".split()
+            "一级指标 指标类别 项目类别 积分类别 评分要素 积分要素 计分要素 评分项目 类别 大类 类型 指标类型 分类 "
+            "指标分类".split()
         ),
         "item": tuple(
             "二级指标 三级指标 积分项目 积分指标 计分项目 具体项目 指标内容 项目内容 积分内容 计分内容 具体内容 "
