@@ -75,13 +75,14 @@ class NarrativeReader:
     _pending: list[int] = field(default_factory=list)  # indexes of talent rows still open
     _block: int = 0  # the paragraph being read
     _run_block: int = -1  # the paragraph of the last talent sentence
+    _run_channel: str | None = None  # the channel of that run
     _run_months: bool = False  # whether that run has stated insurance months ("满2年" then reads alone)
     coverage: ReadCoverage = field(default_factory=ReadCoverage)  # rule-like sentences seen and read
     # rule-like sentences that gave nothing
     unread: list[tuple[str, Provenance]] = field(default_factory=list)
     # conditions stated once with no clause of their own to attach to (housing, catalogue, age by
     # sex), with the channel they name if any: they belong to the rows of the tables
-    loose_conditions: list[tuple[dict[str, object], str | None]] = field(default_factory=list)
+    loose_conditions: list[tuple[dict[str, object], str | None, str]] = field(default_factory=list)
 
     def read(self, blocks: list[TextBlock]) -> list[RuleRow]:
         for index, block in enumerate(blocks):
@@ -156,7 +157,7 @@ class NarrativeReader:
             self._section_shared = {**self._section_shared, **shared}
         if shared and (not self._pending or channel is not None):
             # ... and, after a table ("在思明区、湖里区落户的，须有自有住房"), for that table's rows
-            self.loose_conditions.append((shared, channel))
+            self.loose_conditions.append((shared, channel, text))
         targets = self._pending
         if channel is not None and (months is not None or age is not None or shared):
             # "申请人才引进落户的，男性年龄不超过55周岁…": for every row of that channel
@@ -331,9 +332,10 @@ class NarrativeReader:
         channel = normalise_name(channel) or self.default_channel
         same_run = self._run_block == self._block
         groups = talent_clauses(text, carry_months=same_run and self._run_months)
-        if not same_run:
-            self._pending = []
+        if not same_run and not (self._run_block == self._block - 1 and self._run_channel == channel):
+            self._pending = []  # list items of one channel, paragraph after paragraph, stay one run
         self._run_block = self._block
+        self._run_channel = channel
         self._run_months = (same_run and self._run_months) or any(g.months is not None for g in groups)
         shared = {k: v for k, v in shared_conditions(text).items() if k not in _SEXED}
         for group in groups:
@@ -365,17 +367,34 @@ def fill_conditions(row: TalentCondition, filled: dict[str, object]) -> TalentCo
     return replace(row, **values)  # type: ignore[arg-type]
 
 
+def concerns(text: str, channel: str | None, row_channel: str, channels: set[str]) -> bool:
+    """Whether a condition sentence is about the rows of ``row_channel``: the channel it names,
+    else the channels whose name it mentions ("注：技能人才所持职业须列入…" is about 技能人才落户
+    only), else every channel ("以上人员…")."""
+    if channel is not None:
+        return channel == row_channel
+    mentioned = {c for c in channels if (core := _channel_core(c)) and core in text}
+    return not mentioned or row_channel in mentioned
+
+
+def _channel_core(channel: str) -> str:
+    """ "技能人才落户" / "技能人才引进" → 技能人才: the applicants a channel is for."""
+    core = re.sub(r"(?:引进)?(?:落户|入户)$|引进$", "", channel)
+    return core if len(core) >= 2 else ""
+
+
 def apply_loose_conditions(
-    rows: list[RuleRow], conditions: list[tuple[dict[str, object], str | None]]
+    rows: list[RuleRow], conditions: list[tuple[dict[str, object], str | None, str]]
 ) -> list[RuleRow]:
     """Fill table talent rows with conditions the text states once for a channel (or all)."""
     if not conditions:
         return rows
+    channels = {r.channel for r in rows if isinstance(r, TalentCondition)}
     out: list[RuleRow] = []
     for row in rows:
         if isinstance(row, TalentCondition) and row.source.table is not None:
-            for filled, channel in conditions:
-                if channel is None or channel == row.channel:
+            for filled, channel, text in conditions:
+                if concerns(text, channel, row.channel, channels):
                     row = fill_conditions(row, filled)
         out.append(row)
     return out

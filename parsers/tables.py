@@ -40,6 +40,9 @@ _RULE_LIKE = re.compile(
 )
 
 
+_CONTINUED = re.compile(r"^(?:续表|续上表|续|\(续\)|接上表)")
+
+
 def _section_title(row: list[str]) -> str | None:
     values = {c for c in row if c}
     if len(values) == 1 and len(row) >= 2:
@@ -60,6 +63,8 @@ class TableReader:
     _previous: tuple[Grid, Mapping] | None = None
     _caption_channel: str | None = None  # "一、高技能人才落户" printed just above a talent table
     _heading: str = ""  # the caption of the table a continuation belongs to
+    _titles: tuple[str, ...] = ()  # title rows above that table's header
+    _section: str | None = None  # the last group row ("二、建筑业"), for a continuation
     coverage: ReadCoverage = field(default_factory=ReadCoverage)  # rule-like cells seen and read
 
     def new_file(self) -> None:
@@ -135,20 +140,35 @@ class TableReader:
         return replace(grid.source, row=row_no)
 
     def _read_rows(self, grid: Grid, mapping: Mapping) -> None:
-        section: str | None = None
-        if mapping.header_rows > 0:  # a new table (a continuation keeps the first one's caption)
+        header_squashed = [squash(c) for c in mapping.header]
+        continued = mapping.header_rows == 0 or (
+            self._previous is not None
+            and [squash(c) for c in self._previous[1].header] == header_squashed
+            and (
+                not grid.caption
+                or _CONTINUED.match(squash(grid.caption))
+                or grid.caption == self._previous[0].caption
+            )
+        )
+        # a continuation (续表, header repeated or not) keeps the first part's caption and group row
+        section: str | None = self._section if continued else None
+        if not continued:
             self._caption_channel = caption_channel(grid.caption)
             self._heading = grid.caption
+            # title rows above the header ("紧缺程度：一般紧缺"): context for every row, nearest first
+            self._titles = tuple(
+                title for row in reversed(grid.cells[: mapping.header_rows]) if (title := _section_title(row))
+            )
         points_cols = map_row(mapping.header, POINTS).get("points", []) if mapping.kind == POINTS else []
         context = TableContext(
             year_hint=self.year_hint,
             default_channel=self.default_channel,
             caption_channel=self._caption_channel,
             heading=self._heading,
+            titles=self._titles,
             other_points_columns=tuple(c for c in points_cols if c != mapping.first("points")),
         )
         spec = KINDS[mapping.kind]
-        header_squashed = [squash(c) for c in mapping.header]
         unread: list[int] = []
         partial: list[str] = []
         for index in range(mapping.header_rows, len(grid.cells)):
@@ -166,7 +186,7 @@ class TableReader:
                     continue
             title = _section_title(row)
             if title is not None and not spec.is_data_row(first):
-                section = title
+                section = self._section = title
                 continue
             groups = column_groups(mapping)
             spans = {k: tuple(v) for k, v in mapping.columns.items()} if len(groups) == 1 else {}

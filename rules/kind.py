@@ -88,6 +88,13 @@ class TableContext:
     default_channel: str = "人才引进落户"
     caption_channel: str | None = None  # "一、高技能人才落户" printed just above the table
     heading: str = ""  # what names the table from outside: heading above it, sheet name, caption
+    titles: tuple[str, ...] = ()  # title rows above its header inside the table, nearest first
+
+    @property
+    def headings(self) -> tuple[str, ...]:
+        """Everything that names the table from outside its cells, nearest first."""
+        return (*self.titles, self.heading)
+
     other_points_columns: tuple[int, ...] = ()  # 分值 | 计分标准: both may hold the points
 
 

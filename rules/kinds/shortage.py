@@ -71,6 +71,8 @@ def degree_from_heading(heading: str | None) -> str | None:
     """The degree a heading or sheet name gives every row under it: "(一)特别紧缺工种" → 特别紧缺,
     sheet "非常紧缺职业" → 非常紧缺. A title naming the whole catalogue gives none."""
     text = normalise_name(strip_enumeration(normalise_name(heading) or "")) if heading else None
+    if text and re.match(r"^(?:紧缺程度|紧缺等级|紧缺类别|类别)[:：]", text):
+        text = re.split(r"[:：]", text, maxsplit=1)[1]  # "紧缺程度：一般紧缺"
     if (
         text
         and (bracketed := re.search(r"\(([^()]{2,8})\)$", text))
@@ -168,7 +170,8 @@ class ShortageKind(RuleKind):
                 occupation_printed=normalise_text(strip_code(printed) or printed) or name,
                 code=code,
                 work_type=work_type,
-                degree=normalise_name(row.get("degree")) or degree_from_heading(context.heading),
+                degree=normalise_name(row.get("degree"))
+                or next(filter(None, map(degree_from_heading, context.headings)), None),
                 level=normalise_level(row.get("level")),
                 category=category,
                 notes=normalise_text(row.get("notes")),

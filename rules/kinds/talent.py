@@ -514,7 +514,10 @@ class TalentKind(RuleKind):
         ]  # fmt: skip
 
     def unread_fields(self, row: TableRow, built: Sequence[Any]) -> list[str]:
-        unread = unread_cells(row, built, {"months": "social_insurance_months"})
+        months = row.get("months")
+        insured_only = not re.search(NUMBER, months) and re.search(r"缴纳|参保|参加", months)
+        # "在本市缴纳社会保险": insured, no minimum stated — read, not missed
+        unread = [] if insured_only else unread_cells(row, built, {"months": "social_insurance_months"})
         if row.has("age") and "age" in unread_cells(row, built, {"age": "age_limit"}):
             if all(r.age_limit_male is None and r.age_limit_female is None for r in built):
                 unread.append("age")
