@@ -84,6 +84,8 @@ def parse_window(text: str | None, year: int | None = None) -> tuple[dt.date | N
         y1, m1, d1, y2, m2, d2 = m.groups()
         start = make_date(y1, m1, d1)
         end = make_date(y2 or y1, m2, d2)
+        if start and end and end < start and not y2:  # "2024.11.15-1.10": the end is next year's
+            end = make_date(str(int(y1) + 1), m2, d2)
         if start and end:
             return start, end
     m = _RANGE_NO_YEAR.search(t) if year is not None else None

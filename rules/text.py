@@ -39,8 +39,15 @@ _CJK_SPACE = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
+# Circled ordinals stay ordinals: NFKC would make "①近五年内…" read "1近五年内…".
+_CIRCLED = {chr(0x2460 + i): f"({i + 1})" for i in range(20)}
+_CIRCLED_RE = re.compile("[\u2460-\u2473]")
+
+
 def nfkc(text: str) -> str:
     """NFKC plus removal of zero-width characters; full-width letters/digits become ASCII."""
+    if _CIRCLED_RE.search(text):
+        text = _CIRCLED_RE.sub(lambda m: _CIRCLED[m.group(0)], text)
     return _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
 
 

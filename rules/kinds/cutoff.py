@@ -82,8 +82,14 @@ class CutoffKind(RuleKind):
             "落户指标数 落户指标 落户名额 指标数 指标(个) 名额 计划数 计划 人数 指标 入户指标".split()
         ),
         "window": tuple("申报时间 受理时间 申请时间 申报期限 受理期限 申报日期 申请期限".split()),
-        "window_start": tuple("申报开始日期 开始日期 起始日期 开始时间 申报开始时间 受理开始日期".split()),
-        "window_end": tuple("申报截止日期 截止日期 结束日期 截止时间 申报截止时间 受理截止日期".split()),
+        "window_start": tuple(
+            "申报开始日期 开始日期 起始日期 开始时间 申报开始时间 受理开始日期 受理开始时间 受理开始 申报开始 "
+            "申请开始".split()
+        ),
+        "window_end": tuple(
+            "申报截止日期 截止日期 结束日期 截止时间 申报截止时间 受理截止日期 受理截止时间 受理截止 申报截止 "
+            "申请截止 受理结束 申报结束".split()
+        ),
         "notes": ("备注", "说明"),
     }
     required_columns = (("year", "score"), ("score", "quota"), ("year", "quota", "window"))

@@ -342,9 +342,28 @@ _NAMED_CHANNEL = re.compile(
 )
 
 
+# "可申请紧缺工种技能人才落户": the applicant words before 人才…落户, cut after the last verb or particle
+_APPLICANT_CHANNEL = re.compile(r"([\u4e00-\u9fff]{0,8}?(?:人才|毕业生)(?:引进)?(?:落户|入户))")
+_NOT_APPLICANT = re.compile(
+    r".*(?:申请|办理|予以|准予|可以|可|在|的|为|按|以|与|和|及|、|到|于|实行|享受|关于|进一步|放宽|放开|完善|优化|"
+    r"调整|做好|加强|支持|鼓励|吸引|引导|促进|推进|深化|实施|规范|开展|[市省县区])"
+)
+
+
 def named_channel(text: str | None) -> str | None:
-    """The channel a clause names ("可申请技能人才落户" → 技能人才落户)."""
-    found = _NAMED_CHANNEL.search(text) if text else None
+    """The channel a clause names ("可申请技能人才落户" → 技能人才落户, "申请紧缺工种技能人才落户"
+    → 紧缺工种技能人才落户)."""
+    if not text:
+        return None
+    for m in _APPLICANT_CHANNEL.finditer(text):
+        name = _NOT_APPLICANT.sub("", m.group(1))
+        if (
+            len(name) >= 4
+            and not name.startswith(("人才落户", "人才入户"))
+            or name in ("人才落户", "人才入户")
+        ):
+            return name
+    found = _NAMED_CHANNEL.search(text)
     return found.group(1) if found else None
 
 
