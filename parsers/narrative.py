@@ -371,6 +371,9 @@ def concerns(text: str, channel: str | None, row_channel: str, channels: set[str
     """Whether a condition sentence is about the rows of ``row_channel``: the channel it names,
     else the channels whose name it mentions ("注：技能人才所持职业须列入…" is about 技能人才落户
     only), else every channel ("以上人员…")."""
+    named = {c for c in channels if c in text}  # "申请技能人才落户、紧缺技能人才落户的，…"
+    if named:
+        return row_channel in named
     if channel is not None:
         return channel == row_channel
     mentioned = {c for c in channels if (core := _channel_core(c)) and core in text}

@@ -67,6 +67,17 @@ _HEADING_DEGREE = re.compile(r"(?P<degree>[\u4e00-\u9fff]{0,4}?(?:紧缺|急需|
 _HEADING_TAIL = re.compile(r"(?:职业|工种|\(工种\)|岗位|目录|名单|类|清单)+$")
 
 
+_CATEGORY_LABEL = re.compile(
+    r"^(?:所属产业|所属行业|产业类别|行业类别|产业|行业|大类|类别)[:：](?P<value>.{2,20})$"
+)
+
+
+def labelled_category(title: str | None) -> str | None:
+    """A subtitle naming the category of every row: "所属产业：纺织鞋服" → 纺织鞋服."""
+    m = _CATEGORY_LABEL.match(normalise_name(title) or "") if title else None
+    return normalise_name(m.group("value")) if m else None
+
+
 def degree_from_heading(heading: str | None) -> str | None:
     """The degree a heading or sheet name gives every row under it: "(一)特别紧缺工种" → 特别紧缺,
     sheet "非常紧缺职业" → 非常紧缺. A title naming the whole catalogue gives none."""
@@ -160,6 +171,8 @@ class ShortageKind(RuleKind):
         if suffix and not work_type and not row.has("work_type"):
             work_type = suffix
         category = normalise_name(row.get("category")) if row.has("category") else None
+        if not category:
+            category = next(filter(None, map(labelled_category, context.titles)), None)
         if not category and row.section:
             category = normalise_name(strip_enumeration(normalise_name(row.section) or ""))
         elif category:

@@ -194,7 +194,8 @@ def housing_requirement(text: str | None) -> tuple[str, tuple[str, ...] | None] 
     lawful = _LAWFUL.search(t)
     if not owned and not lawful:
         return None
-    housing = "自有住房" if owned else "合法稳定住所"
+    rented_too = re.search(r"或(?:者)?(?:租赁|租住|承租)|租赁住房|租房", t)
+    housing = "自有住房" if owned and not rented_too else "合法稳定住所"
     where = t[: (owned or lawful).start()]  # type: ignore[union-attr]
     island = _ISLAND.search(where)
     districts: tuple[str, ...] | None = None
