@@ -10,7 +10,7 @@ only http(s) source URLs become links.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from notifier.digest import certificate_meaning
 from notifier.report import Row, build_groups
 from rules.changes import Change
 from rules.display import one_line
+from rules.eligibility import ChangeEffect
 
 # Characters that start markdown syntax (or chat mentions / HTML in some clients).
 _ACTIVE = str.maketrans(
@@ -60,8 +61,9 @@ class ChatPart:
     change_ids: tuple[int, ...]
 
 
-def change_lines(row: Row, limit: int | None = None) -> list[str]:
-    """The lines of one change, as in the email digest."""
+def change_lines(row: Row, limit: int | None = None, effect: ChangeEffect | None = None) -> list[str]:
+    """The lines of one change, as in the email digest (``effect``: what it does to the
+    subscriber's profile)."""
     change = row.change
     head = f"**【{chat_text(row.verb)}】{chat_text(row.item, limit)}**"
     if change.electrician_related:
@@ -74,6 +76,9 @@ def change_lines(row: Row, limit: int | None = None) -> list[str]:
     meaning = certificate_meaning(change)
     if meaning:
         lines.append(f"对电工意味着：{chat_text(meaning, limit)}")
+    if effect is not None:
+        lines += [f"**对你：{chat_text(a, limit)}**" for a in effect.alerts]
+        lines += [f"对你：{chat_text(line, limit)}（估计）" for line in effect.lines]
     source = row.source
     if source.title or source.doc_number or source.url_text:
         described = chat_text(source.describe(), limit)
@@ -94,14 +99,18 @@ class _Block:
     short: tuple[str, ...]  # the same, values cut short, for a change too long for one message
 
 
-def _blocks(changes: Sequence[tuple[int, Change]]) -> list[_Block]:
+def _blocks(
+    changes: Sequence[tuple[int, Change]], effects: Mapping[int, ChangeEffect] | None = None
+) -> list[_Block]:
     ids = {id(c): cid for cid, c in changes}
+    effects = effects or {}
     out = []
     for group in build_groups([c for _, c in changes]):
         heading = f"**{chat_text(group.region_label)} · {chat_text(group.kind_label)}**"
         for row in group.rows:
-            full = change_lines(row)
-            short = change_lines(row, 60)
+            effect = effects.get(ids[id(row.change)])
+            full = change_lines(row, effect=effect)
+            short = change_lines(row, 60, effect)
             short = [short[0], short[1], *(line for line in short[2:] if line.startswith("来源")), TOO_LONG]
             out.append(_Block(ids[id(row.change)], heading, tuple(full), tuple(short)))
     return out
@@ -126,6 +135,7 @@ def render_chat_parts(
     newline: str = "\n",
     coverage: CoverageNote | None = None,
     feed_url: str | None = None,
+    effects: Mapping[int, ChangeEffect] | None = None,
 ) -> list[ChatPart]:
     """The digest as messages that each ``fits(title, text)``, changes in report order.
 
@@ -133,7 +143,7 @@ def render_chat_parts(
     is shortened to its headline, summary and source link."""
     ordered = sorted(changes, key=lambda pair: pair[0])
     related = sum(c.electrician_related for _, c in ordered)
-    blocks = _blocks(ordered)
+    blocks = _blocks(ordered, effects)
     footer = [f"为什么收到：{chat_text(why)}", f"修改或退订：请联系 {chat_text(contact)}"]
     if feed_url:
         footer.append(f"全部变化（Atom 订阅源）：[{chat_text(feed_url)}]({link_target(feed_url)})")

@@ -39,8 +39,11 @@ from notifier.settings import NotifySettings
 from notifier.subscriptions import matches
 from notifier.transports import PermanentFailure, TransientFailure, Transport
 from rules.changes import Change
+from rules.eligibility import ChangeEffect, RegionRules, change_effect
+from rules.profile import Profile
 from storage.coverage import read_coverage
 from storage.documents import SourceRecord
+from storage.eligibility_rules import region_rules, regions_with_rules
 from storage.models import Delivery, utcnow
 from storage.outbox import (
     PendingGroup,
@@ -136,6 +139,7 @@ def _chat_jobs(
     wanted: list[tuple[Delivery, Change]],
     settings: NotifySettings,
     note: CoverageNote | None,
+    effects: dict[int, ChangeEffect] | None = None,
 ) -> list[_Job]:
     """The messages of one robot or webhook destination: parts that fit, each with its deliveries."""
     sub, dest = group.subscriber, group.destination
@@ -151,6 +155,7 @@ def _chat_jobs(
         newline="\n\n" if dest.channel == "dingtalk" else "\n",
         coverage=note,
         feed_url=settings.feed_url or None,
+        effects=effects,
     )
     jobs = []
     for part in parts:
@@ -175,6 +180,41 @@ def _chat_jobs(
     return jobs
 
 
+class _RulesInForce:
+    """The rules in force per region for this run, read once (profiles' per-change effects)."""
+
+    def __init__(self, session: Session, at: dt.date) -> None:
+        self.session, self.at = session, at
+        self._regions: list[str] | None = None
+        self._rules: dict[str, RegionRules] = {}
+
+    def __call__(self, region: str) -> RegionRules:
+        if region not in self._rules:
+            if self._regions is None:
+                self._regions = regions_with_rules(self.session)
+            self._rules[region] = region_rules(self.session, region, self.at, catalogue_regions=self._regions)
+        return self._rules[region]
+
+
+def profile_effects(
+    profile_data: dict[str, Any] | None, changes: Sequence[tuple[int, Change]], rules: _RulesInForce
+) -> dict[int, ChangeEffect]:
+    """By change id, what each change does to the subscriber's profile (none without one)."""
+    if not profile_data:
+        return {}
+    try:
+        profile = Profile.from_dict(profile_data)
+    except (TypeError, ValueError, KeyError) as exc:
+        log.warning("a stored profile cannot be read (%s): digest sent without per-change effects", exc)
+        return {}
+    out = {}
+    for cid, change in changes:
+        effect = change_effect(profile, rules(change.region), change)
+        if effect is not None:
+            out[cid] = effect
+    return out
+
+
 def due_jobs(
     session: Session,
     settings: NotifySettings,
@@ -195,6 +235,7 @@ def due_jobs(
     records = changes_by_id(session, (d.change_id for g in groups for d in g.deliveries))
     coverage = read_coverage(session, monitored, now) if monitored is not None and groups else None
     tz = ZoneInfo(settings.timezone)
+    in_force = _RulesInForce(session, now.astimezone(tz).date())
     jobs = []
     for group in groups:
         sub, dest = group.subscriber, group.destination
@@ -210,13 +251,20 @@ def due_jobs(
         if not wanted:
             continue
         note = describe_coverage(coverage.within(prefs.regions), tz) if coverage else None
+        profile = sub.subscription.profile if sub.subscription else None
+        effects = profile_effects(profile, [(d.change_id, c) for d, c in wanted], in_force)
         if dest.channel != EMAIL:
-            jobs += _chat_jobs(group, wanted, settings, note)
+            jobs += _chat_jobs(group, wanted, settings, note, effects)
             continue
         recipient = Recipient(sub.id, dest.address, sub.name, prefs)
         try:
             rendered = render_digest(
-                recipient, [(d.change_id, c) for d, c in wanted], settings.mail, now=now, coverage=note
+                recipient,
+                [(d.change_id, c) for d, c in wanted],
+                settings.mail,
+                now=now,
+                coverage=note,
+                effects=effects,
             )
         except jinja2.TemplateError as exc:
             log.error("subscriber %d: digest cannot be rendered: %s", sub.id, exc)

@@ -9,7 +9,7 @@ through :mod:`notifier.mail`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +24,7 @@ from notifier.report import Group, build_groups
 from notifier.subscriptions import Preferences
 from notifier.unsubscribe import list_unsubscribe_headers, mailto_url, make_token, unsubscribe_url
 from rules.changes import Change
+from rules.eligibility import ChangeEffect
 from rules.registry import KINDS
 from rules.summary import subject_line
 
@@ -122,9 +123,19 @@ class DigestView:
     unsubscribe_link: str | None
     email: str
     coverage: CoverageNote | None  # the sources of the subscriber's regions: which could not be read
+    effects: dict[int, ChangeEffect] = field(default_factory=dict)  # id(change) -> what it does to them
 
     def meaning(self, change: Change) -> str | None:
         return self.meanings.get(id(change))
+
+    def effect(self, change: Change) -> ChangeEffect | None:
+        """What the change does to this subscriber's profile (None: no profile, or nothing)."""
+        return self.effects.get(id(change))
+
+    @property
+    def alerts(self) -> list[str]:
+        """Thresholds crossed (a talent channel met, a cut-off reached, or no longer): shown first."""
+        return [a for effect in self.effects.values() for a in effect.alerts]
 
 
 def build_view(
@@ -133,6 +144,7 @@ def build_view(
     settings: MailSettings,
     subject: str,
     coverage: CoverageNote | None = None,
+    effects: Mapping[int, ChangeEffect] | None = None,
 ) -> DigestView:
     related = sum(c.electrician_related for c in changes)
     name = header_text(recipient.name or "", 40)
@@ -152,6 +164,7 @@ def build_view(
         unsubscribe_link=token_link,
         email=recipient.email,
         coverage=coverage,
+        effects=dict(effects or {}),
     )
 
 
@@ -170,15 +183,19 @@ def render_digest(
     *,
     now: dt.datetime,
     coverage: CoverageNote | None = None,
+    effects: Mapping[int, ChangeEffect] | None = None,
 ) -> Rendered:
     """The digest for one subscriber: multipart/alternative, text first, then inlined HTML.
 
     ``coverage``: which of the sources the subscriber follows could not be read (named in
-    the digest so that their silence is not taken for "no changes")."""
+    the digest so that their silence is not taken for "no changes"). ``effects``: by change
+    id, what each change does to the subscriber's profile (rules.eligibility.change_effect)."""
     ids = tuple(sorted(cid for cid, _ in changes))
     only = [c for _, c in sorted(changes, key=lambda pair: pair[0])]
     subject = header_text(subject_line(only), 200)
-    view = build_view(recipient, only, settings, subject, coverage)
+    by_id = dict(changes)
+    mine = {id(by_id[cid]): e for cid, e in (effects or {}).items() if cid in by_id}
+    view = build_view(recipient, only, settings, subject, coverage, mine)
     env = environment(settings.templates_dir)
     text = env.get_template("digest.txt.j2").render(v=view)
     html = inline_css(env.get_template("digest.html.j2").render(v=view))

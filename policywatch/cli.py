@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "policywatch.commands.diff_report",
     "policywatch.commands.feed",
     "policywatch.commands.rules",
+    "policywatch.commands.eligibility",
     "policywatch.commands.health",
     "policywatch.commands.reparse",
     "policywatch.commands.demo",

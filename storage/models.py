@@ -293,6 +293,9 @@ class Subscription(Base):
     occupations: Mapped[list[Any]] = mapped_column(default=list)
     all_changes: Mapped[bool] = mapped_column(Boolean, default=False)
     frequency: Mapped[str] = mapped_column(String(16), default="daily")
+    # A worker's profile (rules.profile.Profile.to_dict()), None when none was given: digests
+    # then say what each change does to that person.
+    profile: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="subscription")
 

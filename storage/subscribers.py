@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -43,6 +44,7 @@ class SubscriptionRequest:
     all_changes: bool = False
     frequency: str = "daily"
     destinations: Sequence[DestinationRequest] = ()
+    profile: dict[str, Any] | None = None  # a worker's profile (JSON); None keeps the one stored
 
     def all_destinations(self) -> list[DestinationRequest]:
         email = [DestinationRequest("email", self.email)] if self.email else []
@@ -171,6 +173,8 @@ def upsert_subscriber(session: Session, req: SubscriptionRequest) -> tuple[Subsc
     subscription.occupations = list(req.occupations)
     subscription.all_changes = req.all_changes
     subscription.frequency = req.frequency
+    if req.profile is not None:
+        subscription.profile = req.profile
     session.flush()
     return sub, outcome
 

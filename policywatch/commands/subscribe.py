@@ -30,7 +30,9 @@ from notifier.channels import (
 from notifier.subscriptions import FREQUENCIES, InvalidEmail, normalise_email
 from policywatch import filters
 from policywatch.context import AppContext
+from policywatch.profile_file import load_profile
 from policywatch.terminal import print_table
+from rules.profile import Profile
 from rules.regions import REGIONS
 from rules.registry import RULE_KINDS
 from storage.models import Subscriber
@@ -94,6 +96,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--all-changes", action="store_true", help="every change, not only the electrician family")
     p.add_argument("--frequency", choices=FREQUENCIES, default="daily", help="how often digests go out")
     p.add_argument("--name", help="how to greet the subscriber")
+    p.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="a worker's profile (TOML, see examples/electrician.toml): digests then say what each "
+        "change does to that person (kept until replaced)",
+    )
     p.set_defaults(handler=subscribe)
 
     u = sub.add_parser(
@@ -144,7 +152,11 @@ def subscribe(ctx: AppContext, args: argparse.Namespace) -> int:
     regions = filters.regions(args.region, ctx.config)
     occupations = list(dict.fromkeys(o.strip() for o in args.occupation if o.strip()))
     name = args.name.strip() if args.name and args.name.strip() else None
+    profile = (
+        load_profile(args.profile, filters.known_regions(ctx.config)).to_dict() if args.profile else None
+    )
     request = SubscriptionRequest(
+        profile=profile,
         email=email,
         name=name,
         regions=regions,
@@ -214,10 +226,20 @@ def _row(subscriber: Subscriber, pending: int, last: dt.datetime | None) -> dict
         "occupations": list(sub.occupations) if sub else [],
         "all_changes": bool(sub.all_changes) if sub else False,
         "frequency": sub.frequency if sub else "daily",
+        "profile": _profile_summary(sub.profile if sub else None),
         "subscribed_at": subscriber.subscribed_at.isoformat(timespec="seconds"),
         "pending": pending,
         "last_sent_at": last.isoformat(timespec="seconds") if last else None,
     }
+
+
+def _profile_summary(data: dict[str, Any] | None) -> str | None:
+    """ "电工 四级/中级工; xiamen, quanzhou": who a stored profile describes, in one line."""
+    if not data:
+        return None
+    profile = Profile.from_dict(data)
+    certs = ", ".join(f"{c.occupation} {c.level}" for c in profile.certificates) or "no certificate"
+    return f"{certs}; {', '.join(profile.cities) or 'no city'}"
 
 
 def _who(row: dict[str, Any]) -> str:
@@ -256,13 +278,14 @@ def subscribers(ctx: AppContext, args: argparse.Namespace) -> int:
         print("no subscribers (add one with: policywatch subscribe EMAIL or --wecom URL …)")
         return 0
     print_table(
-        ["email", "name", "active", "subscription", "channels", "pending", "last sent (UTC)"],
+        ["email", "name", "active", "subscription", "profile", "channels", "pending", "last sent (UTC)"],
         [
             [
                 r["email"] or "-",
                 r["name"] or "",
                 "yes" if r["active"] else "no",
                 _describe(r),
+                r["profile"] or "-",
                 _channels(r),
                 r["pending"],
                 r["last_sent_at"] or "-",
