@@ -140,19 +140,26 @@ def _continues_header(row: list[str], above: list[str], kind: str) -> bool:
     if row == above:
         return True
     filled = [c for c in row if c]
-    if not filled or any(re.search(r"\d", c) for c in filled if not re.fullmatch(r"每满?\d+\S{0,3}", c)):
+    if not filled or (len(filled) > 1 and len(set(filled)) == 1):
+        return False  # a row merged across the table is a title or group row
+    if any(re.search(r"\d", c) for c in filled if not re.fullmatch(r"每满?\d+\S{0,3}", c)):
         return False
     hits = sum(len(v) for v in map_row(row, kind).values())
     merged = any(c and c == above[i] for i, c in enumerate(row) if i < len(above))
-    return hits >= 2 and (merged or hits >= len(filled) - 1)
+    # a group label merged over columns this row tells apart (积分标准 over 分值 | 上限)
+    split_group = any(
+        above[i] and above[i] == above[i + 1] and row[i] != row[i + 1]
+        for i in range(min(len(row), len(above)) - 1)
+    )
+    return hits >= 2 and (merged or split_group or hits >= len(filled) - 1)
 
 
 def is_header_like(row: list[str], kind: str, header: list[str]) -> bool:
     if row == header:
         return True
     filled = [c for c in row if c]
-    if not filled:
-        return False
+    if not filled or (len(filled) > 1 and len(set(filled)) == 1):
+        return False  # a row merged across the table is a title or group row, never a header
     mapped = map_row(row, kind)
     hits = sum(len(v) for v in mapped.values())
     return hits >= max(2, len(filled) - 1) and not any(re.search(r"\d", c) for c in filled)

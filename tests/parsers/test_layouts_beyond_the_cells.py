@@ -321,3 +321,76 @@ def test_a_sheet_named_after_a_kind_of_applicant_gives_the_channel() -> None:
     )
     got = {(r.channel, r.requirement, r.age_limit, r.social_insurance_months) for r in result.rows}
     assert got == {("高技能人才", "二级/技师", 55, None), ("青年技能人才", "四级/中级工", 35, 12)}
+
+
+def test_circled_ordinals_never_enter_an_item() -> None:
+    body = "<p>（五）扣分项目：①近三年内有失信记录的，扣除15分；②弄虚作假骗取积分的，减40分。</p>"
+    result = _page(body, "关于积分落户计分办法的通知")
+    assert {(r.item, r.points) for r in result.rows} == {("近三年内有失信记录", 15), ("弄虚作假骗取积分", 40)}
+
+
+def test_a_continued_table_keeps_its_group_row_and_a_subtitle_gives_the_degree() -> None:
+    head = "<tr><td>序号</td><td>职业名称</td><td>职业编码</td></tr>"
+    body = (
+        "<table><tr><td colspan='3'>紧缺程度：急需</td></tr>" + head
+        + "<tr><td colspan='3'>一、能源行业</td></tr><tr><td>1</td><td>电工</td><td>6-31-01-03</td></tr></table>"
+        "<p>续表</p><table>" + head + "<tr><td>2</td><td>锅炉运行值班员</td><td>6-28-01-05</td></tr></table>"
+    )  # fmt: skip
+    result = _page(body, "关于发布紧缺职业目录的通知")
+    got = {(r.occupation, r.category, r.degree) for r in result.rows if isinstance(r, ShortageEntry)}
+    assert got == {("电工", "能源行业", "急需"), ("锅炉运行值班员", "能源行业", "急需")}
+
+
+def test_several_transposed_item_rows_each_over_their_points() -> None:
+    sheet = [
+        ["技能等级", "中级工", "高级工", "技师"],
+        ["分值", 15, 30, 45],
+        ["学历", "大专", "本科", "硕士研究生"],
+        ["分值", 20, 40, 60],
+    ]
+    result = _sheet({"对照": sheet}, "关于积分落户分值的通知")
+    got = {(r.category, r.item, r.points) for r in result.rows if isinstance(r, PointsItem)}
+    assert got == {
+        ("技能水平", "四级/中级工", 15), ("技能水平", "三级/高级工", 30), ("技能水平", "二级/技师", 45),
+        ("学历", "大专", 20), ("学历", "本科", 40), ("学历", "硕士研究生", 60),
+    }  # fmt: skip
+
+
+def test_header_group_labels_that_name_no_field_still_stack() -> None:
+    sheet = [
+        ["积分项目", "积分项目", "积分标准", "积分标准", "积分标准"],
+        ["一级指标", "二级指标", "固定分值", "按年累计", "按年累计"],
+        ["一级指标", "二级指标", "固定分值", "每满1年", "最高分值"],
+        ["技能水平", "高级工", 35, None, None],
+        ["社保缴纳", "职工养老保险", None, 3, 30],
+    ]
+    result = _sheet({"标准": sheet}, "关于居住证积分落户标准的通知")
+    got = {(r.category, r.item, r.points, r.per, r.cap) for r in result.rows if isinstance(r, PointsItem)}
+    assert got == {("技能水平", "三级/高级工", 35, None, None), ("社保缴纳", "职工养老保险", 3, "年", 30)}
+
+
+def test_a_note_naming_some_channels_fills_only_theirs() -> None:
+    body = (
+        "<table><tr><td>落户渠道</td><td>条件</td><td>年龄</td></tr>"
+        "<tr><td>技能人才落户</td><td>高级工</td><td>45周岁以下</td></tr>"
+        "<tr><td>学历人才落户</td><td>全日制本科</td><td>40周岁以下</td></tr></table>"
+        "<p>申请技能人才落户的，所持职业须列入《漳州市紧缺职业目录》（漳人社〔2027〕2号）。</p>"
+    )
+    result = _page(body, "关于人才落户条件的通知")
+    got = {(r.channel, r.catalogue) for r in result.rows}
+    assert got == {("技能人才落户", "漳州市紧缺职业目录"), ("学历人才落户", None)}
+
+
+def test_year_columns_and_a_window_ending_next_year() -> None:
+    sheet = [
+        ["事项", "2025年度", "2026年度"],
+        ["入围分数", "120", "一百二十五"],
+        ["受理开始", "2025-11-20", "2026-11-16"],
+        ["受理截止", "2026-01-10", "2027-01-08"],
+    ]
+    result = _sheet({"历年": sheet}, "关于积分落户分数线的通告")
+    got = {(r.year, r.score, r.window_start.isoformat(), r.window_end.isoformat()) for r in result.rows}
+    assert got == {(2025, 120, "2025-11-20", "2026-01-10"), (2026, 125, "2026-11-16", "2027-01-08")}
+    prose = _page("<p>2026年积分落户分数线为130分，受理时间为2026.11.20-1.15。</p>", "关于积分落户的通告")
+    (row,) = prose.rows
+    assert (row.window_start.isoformat(), row.window_end.isoformat()) == ("2026-11-20", "2027-01-15")
