@@ -82,6 +82,19 @@ def _best_kind(row: list[str], context: str) -> tuple[float, str, dict[str, list
     return candidates[0]
 
 
+def _with_weak_columns(cols: dict[str, list[int]], header: list[str], kind: str) -> dict[str, list[int]]:
+    """Columns named by words too plain to recognise a table by ("等级"), once its kind is known."""
+    weak = KINDS[kind].weak_header_synonyms
+    taken = {c for v in cols.values() for c in v}
+    out = {k: list(v) for k, v in cols.items()}
+    for index, raw in enumerate(header):
+        cell = squash(raw)
+        for name, words in weak.items():
+            if name not in out and index not in taken and cell in words:
+                out[name] = [index]
+    return out
+
+
 def _stack(rows: list[list[str]], kind: str) -> list[str]:
     """A header of several rows (group labels above sub-labels, 一级/二级/三级 above 分值/上限):
     per column the lowest label that names a field of ``kind``, else the lowest label."""
@@ -95,8 +108,14 @@ def _stack(rows: list[list[str]], kind: str) -> list[str]:
             for label in labels
             if _match_field(squash(label).replace("（", "(").replace("）", ")"), synonyms)
         ]
-        out.append((named or labels or [""])[-1])
+        label = (named or labels or [""])[-1]
+        if named and labels and labels[-1] != label and _SEX_LABEL.fullmatch(labels[-1]):
+            label = f"{label}({labels[-1]})"  # 年龄要求 over 男 | 女: one column per sex
+        out.append(label)
     return out
+
+
+_SEX_LABEL = re.compile(r"男性?|女性?")
 
 
 def find_header(grid: Grid, context: str = "") -> Mapping | None:
@@ -130,7 +149,9 @@ def find_header(grid: Grid, context: str = "") -> Mapping | None:
         start = end
         while start < len(grid.cells) and is_header_like(grid.cells[start], kind, header):
             start += 1
-        return Mapping(kind=kind, columns=cols, header_rows=start, header=header)
+        return Mapping(
+            kind=kind, columns=_with_weak_columns(cols, header, kind), header_rows=start, header=header
+        )
     return None
 
 

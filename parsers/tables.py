@@ -378,6 +378,16 @@ def _starts_table(grid: Grid, r: int) -> bool:
     return find_header(part) is not None or level_matrix(part) is not None or bool(points_rows(part))
 
 
+def _opens_after_transposed(grid: Grid, r: int) -> bool:
+    """Row ``r`` is a header of its own and the two rows above are a transposed item | 分值 pair."""
+    row = grid.cells[r]
+    if any(re.search(r"\d", c) for c in row if c) or len({c for c in row if c}) < 2:
+        return False
+    above = Grid(cells=grid.cells[r - 2 : r], source=grid.source)
+    here = Grid(cells=grid.cells[r : r + 2], source=grid.source)
+    return bool(points_rows(above)) and find_header(here) is not None
+
+
 def split_sections(grid: Grid) -> list[Grid]:
     """A sheet stacking several small tables under their own titles ("一、技能水平计分标准"
     over a level row, "二、紧缺工种计分标准" over another) → one grid per table, each titled
@@ -387,6 +397,12 @@ def split_sections(grid: Grid) -> list[Grid]:
         for r, row in enumerate(grid.cells[:-1])
         if _section_title(row) is not None and _starts_table(grid, r + 1)
     ]
+    # a header row under a transposed block, with no title between (项目 | 高级技师 …; 分值 | 60 …;
+    # 指标 | 内容 | 分值): the table below starts there
+    for r in range(2, len(grid.cells) - 1):
+        if r - 1 not in bounds and r not in bounds and _opens_after_transposed(grid, r):
+            bounds.append(r - 1)
+    bounds.sort()
     # title rows above the one table of a sheet ("附件1", "…目录（非常紧缺）") split nothing
     if not bounds or (len(bounds) == 1 and all(_section_title(row) for row in grid.cells[: bounds[0]])):
         return [grid]
@@ -395,13 +411,13 @@ def split_sections(grid: Grid) -> list[Grid]:
         parts.append(replace(grid, cells=grid.cells[: bounds[0]], row_numbers=grid.row_numbers[: bounds[0]]))
     for i, start in enumerate(bounds):
         end = bounds[i + 1] if i + 1 < len(bounds) else len(grid.cells)
-        title = _section_title(grid.cells[start]) or ""
+        title = _section_title(grid.cells[start])
         parts.append(
             replace(
                 grid,
                 cells=grid.cells[start + 1 : end],
                 row_numbers=grid.row_numbers[start + 1 : end],
-                caption=title,
+                caption=title or grid.caption,
             )
         )
     return [p for p in parts if p.cells]

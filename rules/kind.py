@@ -114,6 +114,7 @@ class RuleKind:
     # header vocabulary: field -> synonyms (most specific first); any one tuple of
     # ``required_columns`` fully present makes a header row this kind's
     header_synonyms: ClassVar[dict[str, tuple[str, ...]]]
+    weak_header_synonyms: ClassVar[dict[str, tuple[str, ...]]] = {}  # only once the kind is known
     required_columns: ClassVar[tuple[tuple[str, ...], ...]]
     header_priority: ClassVar[int]  # ties between kinds are won by the lower number
     header_context: ClassVar[re.Pattern[str] | None] = None  # title words that favour this kind

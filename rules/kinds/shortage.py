@@ -134,6 +134,8 @@ class ShortageKind(RuleKind):
         ),
         "notes": _synonyms("备注 说明 附注"),
     }
+    # words that name a column only once stronger columns made the table a catalogue
+    weak_header_synonyms: ClassVar[dict[str, tuple[str, ...]]] = {"level": ("等级",)}
     required_columns = (
         ("occupation", "code"),
         ("occupation", "degree"),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..display import MAX_TEXT, number, one_line
 from ..doc_numbers import normalise_doc_number
-from ..kind import Loose, RuleKind, TableContext, TableRow, unread_cells
+from ..kind import Loose, RuleKind, TableContext, TableRow, cell_text, unread_cells
 from ..levels import find_levels, level_spans
 from ..numerals import NUMBER, parse_int, parse_number
 from ..provenance import Provenance
@@ -433,6 +433,11 @@ def age_cell(cell: str) -> int | None:
 # ---------------------------------------------------------------- the kind
 
 
+def _column_sex(header: str) -> str | None:
+    m = re.search(r"\((男|女)性?\)$", nfkc(header))
+    return m.group(1) if m else None
+
+
 class TalentKind(RuleKind):
     name = "talent_settlement"
     row_type = TalentCondition
@@ -512,6 +517,13 @@ class TalentKind(RuleKind):
         if not row.has("months"):
             months = insurance_months(req_cell)
         age_text = row.get("age") if row.has("age") else req_cell
+        by_sex = {
+            sex: cell_text(row.cells, c)
+            for c in row.spans.get("age", ())
+            if (sex := _column_sex(row.header[c] if c < len(row.header) else ""))
+        }
+        if len(by_sex) == 2:  # 年龄要求 over 男 | 女
+            age_text = f"男{by_sex['男']}、女{by_sex['女']}"
         shared = shared_conditions(row.get("conditions"))
         housing_cell = row.get("housing")
         housing = housing_requirement(housing_cell) or housing_requirement(f"须有{housing_cell}")
