@@ -390,35 +390,37 @@ def _opens_after_transposed(grid: Grid, r: int) -> bool:
 
 def split_sections(grid: Grid) -> list[Grid]:
     """A sheet stacking several small tables under their own titles ("一、技能水平计分标准"
-    over a level row, "二、紧缺工种计分标准" over another) → one grid per table, each titled
-    by its heading. A title only at the top, or group rows inside one table, split nothing."""
-    bounds = [
+    over a level row, "二、紧缺工种计分标准" over another), or a header row right under a
+    transposed block → one grid per table, each titled by its heading. A title only at the top,
+    or group rows inside one table, split nothing."""
+    titled = [
         r
         for r, row in enumerate(grid.cells[:-1])
         if _section_title(row) is not None and _starts_table(grid, r + 1)
     ]
-    # a header row under a transposed block, with no title between (项目 | 高级技师 …; 分值 | 60 …;
-    # 指标 | 内容 | 分值): the table below starts there
-    for r in range(2, len(grid.cells) - 1):
-        if r - 1 not in bounds and r not in bounds and _opens_after_transposed(grid, r):
-            bounds.append(r - 1)
-    bounds.sort()
     # title rows above the one table of a sheet ("附件1", "…目录（非常紧缺）") split nothing
-    if not bounds or (len(bounds) == 1 and all(_section_title(row) for row in grid.cells[: bounds[0]])):
+    if len(titled) == 1 and all(_section_title(row) for row in grid.cells[: titled[0]]):
+        titled = []
+    # (first row of the part, rows it skips, caption): a titled part skips its title row
+    cuts = [(r, 1, _section_title(grid.cells[r]) or grid.caption) for r in titled]
+    cuts += [
+        (r, 0, grid.caption)
+        for r in range(2, len(grid.cells) - 1)
+        if r - 1 not in titled and _opens_after_transposed(grid, r)
+    ]
+    if not cuts:
         return [grid]
+    cuts.sort()
     parts = []
-    if bounds[0] > 0:
-        parts.append(replace(grid, cells=grid.cells[: bounds[0]], row_numbers=grid.row_numbers[: bounds[0]]))
-    for i, start in enumerate(bounds):
-        end = bounds[i + 1] if i + 1 < len(bounds) else len(grid.cells)
-        title = _section_title(grid.cells[start])
+    if cuts[0][0] > 0:
         parts.append(
-            replace(
-                grid,
-                cells=grid.cells[start + 1 : end],
-                row_numbers=grid.row_numbers[start + 1 : end],
-                caption=title or grid.caption,
-            )
+            replace(grid, cells=grid.cells[: cuts[0][0]], row_numbers=grid.row_numbers[: cuts[0][0]])
+        )
+    for i, (start, skip, caption) in enumerate(cuts):
+        end = cuts[i + 1][0] if i + 1 < len(cuts) else len(grid.cells)
+        rows = slice(start + skip, end)
+        parts.append(
+            replace(grid, cells=grid.cells[rows], row_numbers=grid.row_numbers[rows], caption=caption)
         )
     return [p for p in parts if p.cells]
 
