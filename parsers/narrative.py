@@ -49,6 +49,10 @@ _HEADING = re.compile(
 _YEAR_OF = re.compile(r"(20\d{2})\s*年(?:度)?(?!\s*\d{1,2}\s*月)")
 _SCORE = re.compile(rf"(?:{_SCORE_WORDS})\s*(?:为|是|定为|确定为|:|：)?\s*({NUMBER})\s*分")
 _QUOTA = re.compile(rf"(?:指标|名额|计划)[^，,。；;0-9]{{0,8}}?({NUMBER})\s*(?:个|名|人|户)")
+_EARLIER_YEAR = re.compile(
+    rf"[(（]\s*(?:其中|另)?\s*(?P<year>(?:19|20)\d{{2}})\s*年(?:度)?[^()（）\d]{{0,10}}?(?:为|是|:|：)\s*"
+    rf"(?P<score>{NUMBER})\s*分\s*[)）]"
+)
 _WINDOW_WORDS = re.compile(r"申报时间|受理时间|申请时间|申报期限|受理期限|申报日期|网上申报|集中申报")
 _RESPECTIVELY = re.compile(rf"分别\s*(?:积|计|加|得|记|给予)?\s*((?:{NUMBER}\s*分?\s*[、，,和及]?\s*)+)")
 
@@ -197,6 +201,12 @@ class NarrativeReader:
             return False
         year = sentence_year
         found = False
+        for earlier in _EARLIER_YEAR.finditer(text):  # "…为80分（2025年度为76分）": that year's score
+            entry = self._cutoffs.setdefault(int(earlier.group("year")), {"src": src})
+            if entry.get("score") is None:
+                entry["score"] = parse_number(earlier.group("score"))
+                found = True
+        text = _EARLIER_YEAR.sub("", text)
         for clause in re.split(r"(?<!\d)[,，;；]|[,，;；](?!\d)", text):
             clause_year = _YEAR_OF.search(clause)
             if clause_year:
