@@ -21,6 +21,7 @@ class Grid:
     cells: list[list[str]]
     source: Provenance
     caption: str = ""  # text just above the table (title), used to guess its kind
+    outline: tuple[str, ...] = ()  # numbered headings enclosing the table, innermost first
     row_numbers: list[int] = field(default_factory=list)  # original row index per row (1-based)
 
     @property

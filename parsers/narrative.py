@@ -31,6 +31,7 @@ from rules.registry import RuleRow
 from rules.text import normalise_name, squash, strip_enumeration
 
 from .grid import TextBlock
+from .outline import heading_level, heading_title
 from .rows import ReadCoverage
 
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
@@ -41,11 +42,6 @@ _SCORE_WORDS = r"分数线|分值线|积分线|入围分值|落户分值|最低�
 _CUTOFF_WORDS = re.compile(_SCORE_WORDS)
 _SETTLE = re.compile(r"落户|入户|迁入|户口|户籍")
 _APPLY_WORDS = re.compile(r"申请|申报|受理|提交|报名|办理")
-_HEADING = re.compile(
-    r"^(?:(?P<l0>第[一二三四五六七八九十百]+[章节编])|(?P<l1>[一二三四五六七八九十]+、|第[一二三四五六七八九十百]+条)"
-    r"|(?P<l2>[(（][一二三四五六七八九十]+[)）])"
-    r"|(?P<l3>\d{1,2}[.、](?!\d)|[(（]\d{1,2}[)）]))\s*"
-)
 _YEAR_OF = re.compile(r"(20\d{2})\s*年(?:度)?(?!\s*\d{1,2}\s*月)")
 _SCORE = re.compile(rf"(?:{_SCORE_WORDS})\s*(?:为|是|定为|确定为|:|：)?\s*({NUMBER})\s*分")
 _QUOTA = re.compile(rf"(?:指标|名额|计划)[^，,。；;0-9]{{0,8}}?({NUMBER})\s*(?:个|名|人|户)")
@@ -109,15 +105,12 @@ class NarrativeReader:
                 self.unread.append((text, src))
 
     def _read_sentence(self, text: str, src: Provenance) -> bool:
-        heading = _HEADING.match(text)
-        if heading:
+        level = heading_level(text)
+        if level is not None:
             # a new item at some outline level ends the sections at that level and below
-            level = (
-                0 if heading.group("l0") else 1 if heading.group("l1") else 2 if heading.group("l2") else 3
-            )
             self._headings = {k: v for k, v in self._headings.items() if k < level}
-            title = strip_enumeration(text).rstrip("。:：")
-            if title and len(title) <= 16 and not re.search(r"[;；,，]|\d", title):
+            title = heading_title(text)
+            if title:
                 self._headings[level] = title
                 self._pending = []
                 self._section_months = self._section_age = None

@@ -153,7 +153,10 @@ class TableReader:
         # a continuation (续表, header repeated or not) keeps the first part's caption and group row
         section: str | None = self._section if continued else None
         if not continued:
-            self._caption_channel = caption_channel(grid.caption)
+            # the heading just above, else the nearest enclosing heading that names a channel
+            self._caption_channel = next(
+                filter(None, map(caption_channel, (grid.caption, *grid.outline))), None
+            )
             self._heading = grid.caption
             # title rows above the header ("紧缺程度：一般紧缺"): context for every row, nearest first
             self._titles = tuple(

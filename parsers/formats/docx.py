@@ -22,6 +22,7 @@ from ..grid import (
     make_grid,
     too_complex,
 )
+from ..outline import Outline
 from ..rows import ParseProblem
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -65,6 +66,7 @@ def read_docx(data: bytes, attachment: str | None = None) -> Extracted:
         raise ReadFailure("corrupt_file", f"cannot open document: {type(exc).__name__}: {exc}") from exc
     out = Extracted()
     last_text = ""
+    outline = Outline()
     table_index = 0
     for child in document.element.body.iterchildren():
         if child.tag == f"{_W}p":
@@ -72,6 +74,7 @@ def read_docx(data: bytes, attachment: str | None = None) -> Extracted:
             if text:
                 out.texts.append(TextBlock(text=text, source=Provenance(attachment=attachment)))
                 last_text = text
+                outline.see(text)
         elif child.tag == f"{_W}tbl":
             table_index += 1
             source = Provenance(attachment=attachment, table=table_index)
@@ -81,6 +84,8 @@ def read_docx(data: bytes, attachment: str | None = None) -> Extracted:
                 out.problems.append(ParseProblem(failure.code, failure.message, source))
                 continue
             grid = make_grid(rows, source, caption=last_text)
+            if grid is not None:
+                grid.outline = outline.enclosing()
             if grid is not None and grid.width == 1:  # a one-column table is a text box
                 out.texts.extend(TextBlock(text=row[0], source=source) for row in grid.cells)
             elif grid is not None:
