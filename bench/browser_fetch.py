@@ -10,16 +10,18 @@ Memory is sampled from /proc every 50 ms over every process under this one (craw
 Playwright driver, Chromium and its renderers): the sum of their RSS (shared pages counted in
 each), the sum of their PSS (shared pages split: the honest total) and the largest one.
 
-    .venv/bin/python -m bench.browser_fetch [--per-source 50] [--attachments 10]
+    .venv/bin/python -m bench.browser_fetch [--per-source 50] [--attachments 10] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.crawl_site import generate, sources_toml
@@ -98,50 +100,84 @@ class TreeMemory:
         self._thread.join()
 
 
-def _crawl(work: Path, name: str, server: SiteServer, sections: list[str], browser: str, pages: int) -> None:
+@dataclass
+class Run:
+    status: str
+    requests: int
+    attachments: int
+    wall: float
+    pss_mb: float
+    rss_mb: float
+    largest_mb: float
+    processes: int
+
+
+def _crawl(work: Path, name: str, server: SiteServer, sections: list[str], browser: str, pages: int) -> Run:
     config = work / f"{name}.toml"
+    db = work / f"{name}.db"
+    db.unlink(missing_ok=True)  # every round starts from an empty database
     config.write_text(
-        f'[database]\nurl = "sqlite:///{work / (name + ".db")}"\n[log]\nlevel = "WARNING"\n'
+        f'[database]\nurl = "sqlite:///{db}"\n[log]\nlevel = "WARNING"\n'
         f'[crawl]\ndownload_delay = 0\nstart_jitter_seconds = 0\nobey_robots_txt = false\nbrowser = "{browser}"\n'
         "browser_wait_seconds = 10\n\n" + sources_toml([server.url(s) for s in sections], pages),
         encoding="utf-8",
     )
     crawl_config = load_config(str(config)).crawl_config()
-    server.requests.clear()
+    server.clear_requests()
     with TreeMemory() as memory:
         started = time.perf_counter()
         (health,) = crawl_sources(crawl_config, ["bench-0"], cwd=work)
         wall = time.perf_counter() - started
     files = sum(1 for r in server.requests if r.path.endswith(".pdf") and r.status == 200)
-    print(
-        f"# {name}: {health.status}, {len(server.requests)} requests, {files} attachments, {health.message}"
-    )
-    print(f"{name} crawl status: {health.status}")
-    print(f"{name} crawl wall time: {wall:.1f} s")
-    print(f"{name} crawl peak RSS, sum of all processes: {memory.peak_total_kb / 1024:.0f} MB")
-    print(f"{name} crawl peak PSS, sum of all processes: {memory.peak_pss_kb / 1024:.0f} MB")
-    print(f"{name} crawl peak RSS, largest process: {memory.peak_single_kb / 1024:.0f} MB")
-    print(f"{name} crawl processes at most: {memory.max_processes}")
+    return Run(health.status, len(server.requests), files, wall, memory.peak_pss_kb / 1024,
+               memory.peak_total_kb / 1024, memory.peak_single_kb / 1024, memory.max_processes)  # fmt: skip
+
+
+def _spread(values: list[float], unit: str) -> str:
+    return f"median {statistics.median(values):.1f} {unit} (min {min(values):.1f}, max {max(values):.1f})"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-source", type=int, default=50, help="announcements in the section")
     parser.add_argument("--attachments", type=int, default=10)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds; each runs plain, blocked, browser in turn"
+    )
     args = parser.parse_args()
+    modes = (("plain", "auto", False), ("blocked", "off", True), ("browser", "auto", True))
+    runs: dict[str, list[Run]] = {name: [] for name, _, _ in modes}
     with tempfile.TemporaryDirectory(prefix="pw-browser-bench-") as tmp:
         work = Path(tmp)
         sections = generate(work / "site" / "base", 1, args.per_source, args.attachments)
         pages = -(-args.per_source // 25)
         server = SiteServer(work / "site", backlog=128).start()
         try:
-            print(f"# one section of {args.per_source} announcements, {args.attachments} with an attachment")
-            _crawl(work, "plain", server, sections, "auto", pages)
-            server.add_challenge(r"^/s0/")
-            _crawl(work, "blocked", server, sections, "off", pages)
-            _crawl(work, "browser", server, sections, "auto", pages)
+            print(
+                f"# one section of {args.per_source} announcements, {args.attachments} with an attachment; "
+                f"{args.rounds} rounds, the three crawls alternated in each"
+            )
+            for _ in range(args.rounds):
+                for name, browser, challenged in modes:
+                    challenge = server.add_challenge(r"^/s0/") if challenged else None
+                    try:
+                        runs[name].append(_crawl(work, name, server, sections, browser, pages))
+                    finally:
+                        if challenge is not None:
+                            server.challenges.remove(challenge)
         finally:
             server.stop()
+    for name, _, _ in modes:
+        rs = runs[name]
+        # a harness artefact (a dropped connection, a flaky challenge) shows as rounds that disagree
+        same = len({(r.status, r.requests, r.attachments) for r in rs}) == 1
+        print(f"{name} crawl status: {rs[0].status}, {rs[0].requests} requests, {rs[0].attachments} attachments"
+              + ("" if same else f"  ARTEFACT: rounds differ {[(r.status, r.requests) for r in rs]}"))  # fmt: skip
+        print(f"{name} crawl wall time: {_spread([r.wall for r in rs], 's')}")
+        print(f"{name} crawl peak PSS, sum of all processes: {_spread([r.pss_mb for r in rs], 'MB')}")
+        print(f"{name} crawl peak RSS, sum of all processes: {_spread([r.rss_mb for r in rs], 'MB')}")
+        print(f"{name} crawl peak RSS, largest process: {_spread([r.largest_mb for r in rs], 'MB')}")
+        print(f"{name} crawl processes at most: {max(r.processes for r in rs)}")
     return 0
 
 

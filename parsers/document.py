@@ -253,13 +253,13 @@ def _parse(doc: DocumentInput) -> ParseResult:
                 "are they settlement rules?",
             )
         )
-    if not rows and not any(p.code != "no_rows_read" for p in problems):
+    if not rows and not any(p.code != "unread_rows" for p in problems):
         problems.append(ParseProblem("no_rules_found", "no rule rows found in the page or its attachments"))
     return ParseResult(meta=meta, rows=rows, problems=problems, coverage=coverage)
 
 
 _TABLE_PROBLEMS = frozenset(
-    {"unrecognised_columns", "no_rows_read", "no_rules_found", "unread_rows", "partial_row", "unread_text"}
+    {"unrecognised_columns", "no_rules_found", "unread_rows", "partial_row", "unread_text"}
 )
 
 

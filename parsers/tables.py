@@ -110,16 +110,7 @@ class TableReader:
             else:
                 self._unrecognised(grid)
                 return
-        before = len(self.rows)
-        self._read_rows(grid, mapping)
-        if len(self.rows) == before and _rule_like(grid.cells[mapping.header_rows :]):
-            self.problems.append(
-                ParseProblem(
-                    "no_rows_read",
-                    f"a {mapping.kind} table was recognised but none of its rows could be read",
-                    grid.source,
-                )
-            )
+        self._read_rows(grid, mapping)  # rows that look like rules and give none: unread_rows
         self._previous = (grid, mapping)
 
     def _unrecognised(self, grid: Grid) -> None:
