@@ -14,8 +14,6 @@ from collections.abc import Mapping, Sequence
 from crawlers.registry import load_sources
 from policywatch.config import Config
 from rules.regions import REGIONS, region_label, region_names
-from rules.registry import RULE_KINDS
-from rules.summary import KIND_LABELS
 
 
 class UsageError(ValueError):
@@ -61,6 +59,9 @@ def regions(values: Sequence[str], config: Config) -> list[str]:
 
 
 def kinds(values: Sequence[str]) -> list[str]:
+    from rules.registry import RULE_KINDS  # here: most commands never name a kind
+    from rules.summary import KIND_LABELS
+
     return validate_choices(values, {k: KIND_LABELS.get(k, k) for k in RULE_KINDS}, "kind")
 
 

@@ -6,11 +6,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The newest migration's revision. Every command checks the schema against it; reading it
+# from the migration scripts would cost an Alembic environment (~0.2 s) per process.
+# tests/test_storage.py keeps it equal to Alembic's head.
+SCHEMA_REVISION = "0005"
 
 
 class SchemaOutdated(RuntimeError):
@@ -85,9 +90,21 @@ def check_drift(engine: Engine) -> None:
         command.check(cfg)
 
 
+def _recorded_revision(engine: Engine) -> str | None:
+    """The revision in alembic_version, in one query; None when that table does not exist."""
+    with engine.connect() as conn:  # a database that cannot be reached fails here, once
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except DBAPIError:
+            conn.rollback()
+    return current_revision(engine)  # no such table: a new database, or not ours
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Create a database that does not exist yet; refuse to touch one at an older schema."""
-    revision = current_revision(engine)
+    """Create a database that does not exist yet; refuse to touch one at an older schema.
+
+    A database at the current schema costs one query."""
+    revision = _recorded_revision(engine)
     if revision is None:
         if inspect(engine).get_table_names():
             raise SchemaOutdated(
@@ -95,8 +112,8 @@ def ensure_schema(engine: Engine) -> None:
             )
         upgrade(engine)
         return
-    if revision != head_revision():
+    if revision != SCHEMA_REVISION:
         raise SchemaOutdated(
-            f"the database schema is at {revision}, this policywatch needs {head_revision()}: "
+            f"the database schema is at {revision}, this policywatch needs {SCHEMA_REVISION}: "
             "run `policywatch init`"
         )

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.documents import SourceRecord, get_or_create_document, record_document_version, sync_sources
 from storage.models import Blob, DocumentVersion, RuleSetVersion, Series
-from storage.schema import check_drift, current_revision, head_revision
+from storage.schema import SCHEMA_REVISION, check_drift, current_revision, head_revision
 
 SOURCE = SourceRecord("xiamen-hrss", "厦门市人社局", "hrss", "xiamen", "trs")
 
@@ -21,7 +21,7 @@ def _document(sessions: sessionmaker[Session], url: str = "http://127.0.0.1/a/t2
 
 
 def test_migrations_reach_head_without_drift(engine: Engine) -> None:
-    assert current_revision(engine) == head_revision()
+    assert current_revision(engine) == head_revision() == SCHEMA_REVISION
     check_drift(engine)  # what `alembic check` does: models and migrations agree
 
 
@@ -100,3 +100,23 @@ def test_concurrent_writers_store_one_version(sessions: sessionmaker[Session]) -
     with sessions.begin() as s:
         assert s.scalar(select(func.count()).select_from(DocumentVersion)) == 1
         assert s.scalar(select(func.count()).select_from(Blob)) == 1
+
+
+def test_schema_check_of_a_current_database_is_one_query(engine: Engine) -> None:
+    """Every command checks the schema: it must not cost an Alembic environment."""
+    from sqlalchemy import event
+
+    from storage.schema import ensure_schema
+
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        ensure_schema(engine)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    queries = [s for s in statements if not s.startswith("BEGIN")]  # SQLite's BEGIN IMMEDIATE
+    assert len(queries) == 1 and "alembic_version" in queries[0]
