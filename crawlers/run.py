@@ -29,6 +29,11 @@ log = logging.getLogger("crawlers")
 def _quiet_scrapy(log_settings: LogSettings) -> None:
     """Our one-line-per-event log on stderr; Scrapy's own chatter only when debugging."""
     configure_logging(log_settings)
+    quiet_scrapy_loggers(log_settings)
+
+
+def quiet_scrapy_loggers(log_settings: LogSettings) -> None:
+    """Scrapy's and Twisted's loggers at WARNING (DEBUG when debugging), ours at the set level."""
     level = getattr(logging, log_settings.level)
     logging.getLogger("crawlers").setLevel(level)
     for name in ("scrapy", "py.warnings", "twisted"):
@@ -38,23 +43,38 @@ def _quiet_scrapy(log_settings: LogSettings) -> None:
         logging.getLogger(name).setLevel(logging.DEBUG if level == logging.DEBUG else logging.CRITICAL)
 
 
-def crawl_in_process(config: CrawlConfig, source_ids: list[str] | None) -> list[SourceHealth]:
-    """Run the sources' spiders in this process (once per process: the reactor cannot restart)."""
-    from scrapy.crawler import CrawlerProcess
+def crawl_settings(config: CrawlConfig) -> Any:
+    """Scrapy settings for a crawl of ``config`` (the project module, the config handed down)."""
     from scrapy.utils.project import get_project_settings
 
-    from crawlers.spiders.sources import spider_class
     from crawlers.spiders.trs import CRAWL_CONFIG_SETTING
 
-    sources = select_sources(config, source_ids)
     settings = get_project_settings()
     if not settings.get("BOT_NAME") or settings.get("BOT_NAME") == "scrapybot":
         settings.setmodule("crawlers.settings", priority="project")
     settings.set(CRAWL_CONFIG_SETTING, config, priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    return settings
+
+
+def final_health(source_id: str, crawler: Any, failure: str | None) -> SourceHealth:
+    """What the spider recorded at its close, or a failing health when it never got there."""
+    health = getattr(crawler.spider, "final_health", None)
+    if health is None:
+        health = SourceHealth(source_id, "failing", errors=1, message=failure or "the crawl did not finish")
+    return health
+
+
+def crawl_in_process(config: CrawlConfig, source_ids: list[str] | None) -> list[SourceHealth]:
+    """Run the sources' spiders in this process (once per process: the reactor cannot restart)."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawlers.spiders.sources import spider_class
+
+    sources = select_sources(config, source_ids)
     for name in ("scrapy.utils.log", "scrapy.crawler"):  # the start-up banner (survives dictConfig)
         logging.getLogger(name).addFilter(lambda record: record.levelno >= logging.WARNING)
-    process = CrawlerProcess(settings)
+    process = CrawlerProcess(crawl_settings(config))
     _quiet_scrapy(config.log)
     crawlers = []
     failures: dict[str, str] = {}
@@ -68,14 +88,7 @@ def crawl_in_process(config: CrawlConfig, source_ids: list[str] | None) -> list[
         crawlers.append((source.id, crawler))
         process.crawl(crawler).addErrback(failed, source.id)
     process.start()
-    results = []
-    for source_id, crawler in crawlers:
-        health = getattr(crawler.spider, "final_health", None)
-        if health is None:
-            message = failures.get(source_id, "the crawl did not finish")
-            health = SourceHealth(source_id, "failing", errors=1, message=message)
-        results.append(health)
-    return results
+    return [final_health(source_id, crawler, failures.get(source_id)) for source_id, crawler in crawlers]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

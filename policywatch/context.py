@@ -10,6 +10,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawlers.in_process import InProcessCrawler
 from crawlers.processes import CrawlProcesses
 from policywatch.config import Config
 from storage.database import make_engine, session_factory
@@ -27,6 +28,8 @@ class AppContext:
     json_output: bool = False
     fixed_now: dt.datetime | None = None  # the hidden --now: decide as if it were this time (tests)
     crawl_processes: CrawlProcesses = field(default_factory=CrawlProcesses, repr=False)
+    # The daemon's crawls run here, warm (crawlers/in_process.py); None: a child per crawl.
+    in_process_crawler: InProcessCrawler | None = field(default=None, repr=False)
     _schema_checked: bool = field(default=False, repr=False)
 
     @cached_property

@@ -6,8 +6,10 @@ recorded in the report, and the next steps still run, because every step reads i
 from the database (unparsed versions, released changes, pending deliveries) rather than
 from the step before. A cycle interrupted anywhere is therefore completed by the next one.
 
-The crawl runs in a child process (crawlers/runner.py): Scrapy's reactor cannot restart,
-and a fresh process per crawl returns its memory, so the daemon itself never imports Scrapy.
+Sources whose known pages all answer 304 are recorded without starting Scrapy
+(crawlers/precheck.py). The others are crawled in a child process (crawlers/runner.py:
+Scrapy's reactor cannot restart) or, in the daemon, on its warm in-process reactor
+(crawlers/in_process.py).
 """
 
 from __future__ import annotations
@@ -101,17 +103,37 @@ class Step:
 # -- the steps ------------------------------------------------------------------------
 
 
-def crawl(ctx: AppContext, source_ids: list[str] | None) -> list[SourceHealth]:
-    """Crawl the given (or all enabled) sources in a child process (see the module docstring
-    for why); an unknown id raises SourceError."""
+def crawl(ctx: AppContext, source_ids: list[str] | None, *, precheck: bool = False) -> list[SourceHealth]:
+    """Crawl the given (or all enabled) sources (see the module docstring for where); an
+    unknown id raises SourceError.
+
+    With ``precheck``, sources whose known pages all answer 304 are recorded as crawled
+    without starting Scrapy (crawlers/precheck.py); only the others are crawled.
+    """
     from crawlers.registry import select_sources
-    from crawlers.runner import crawl_sources
 
     config = ctx.config.crawl_config()
-    ids = [s.id for s in select_sources(config, source_ids)]
+    sources = select_sources(config, source_ids)
     ctx.database()  # create or check the schema once, before the child process uses it
+    health: list[SourceHealth] = []
+    ids = [s.id for s in sources]
+    if precheck:
+        from crawlers.precheck import precheck_sources
+
+        checked = precheck_sources(config, sources)  # the real clock, as the spider decides
+        health, ids = checked.unchanged, checked.to_crawl
+        if not ids:
+            log.info("all %d sources unchanged (every request answered 304): no crawl", len(health))
+            return health
     log.info("crawling %d sources: %s", len(ids), ", ".join(ids))
-    return crawl_sources(config, ids, cwd=ctx.config.base_dir, processes=ctx.crawl_processes)
+    if ctx.in_process_crawler is not None:
+        crawled = ctx.in_process_crawler.crawl(config, ids)
+    else:
+        from crawlers.runner import crawl_sources
+
+        crawled = crawl_sources(config, ids, cwd=ctx.config.base_dir, processes=ctx.crawl_processes)
+    order = {s.id: n for n, s in enumerate(sources)}
+    return sorted(health + crawled, key=lambda h: order.get(h.source_id, len(order)))
 
 
 def process(ctx: AppContext) -> str:
@@ -165,7 +187,7 @@ def run_cycle(
     if do_crawl and source_ids != []:
 
         def _crawl() -> str:
-            report.health = crawl(ctx, source_ids)
+            report.health = crawl(ctx, source_ids, precheck=True)
             return ", ".join(f"{h.source_id}={h.status}" for h in report.health)
 
         step("crawl", _crawl)

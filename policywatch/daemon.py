@@ -1,21 +1,22 @@
 """The long-running daemon: APScheduler 3 cron jobs that run cycles, one daemon per database.
 
-Why a plain ``BackgroundScheduler`` with a thread pool: every crawl runs in a child process
-(crawlers/runner.py, ``python -m crawlers.run``), so no Twisted reactor lives in the
-daemon. Scrapy's reactor cannot be restarted in one process; a child per crawl sidesteps
-that, returns all crawl memory to the OS after each crawl (RSS of the daemon stays flat,
-see bench/daemon_memory.py), and lets shutdown cancel a crawl by signalling one process.
-A job thread just waits for its child; the price is ~1-2 s of interpreter start per crawl,
-nothing next to a crawl with polite download delays.
+Crawls run on a warm in-process reactor (crawlers/in_process.py), installed once in a
+background thread: the ~2 CPU s of a fresh Scrapy process per crawl is paid once per
+daemon, and sources whose known pages all answer 304 never reach Scrapy at all
+(crawlers/precheck.py). bench/daemon_memory.py checks that memory stays flat over hundreds
+of cycles. APScheduler's ``BackgroundScheduler`` runs the jobs in a thread pool; a job
+thread waits for the crawl; shutdown cancels a running crawl through the crawler.
 
-Jobs: one per source (``crawl:<id>``, the source's cron or ``schedule.crawl``, jittered by
-``schedule.jitter_seconds``) and ``notify`` (``schedule.notify``). All coalesce, never
-overlap (max_instances 1), and have an explicit misfire grace. The job store is in memory
-and rebuilt from the config at each start; a run missed while the daemon was down is
-found from ``job_runs`` (storage/jobs.py) and run once at start, whatever the number of
-missed slots. A crawl whose source could not be read is retried after its backoff
-(policywatch/retry.py) when that comes before the next slot: at start, and after each
-failed run. `policywatch run` decides what is due with the same ``jobs_due``.
+Bookkeeping is per source (``crawl:<id>`` in ``job_runs``, its own cron or
+``schedule.crawl``) and ``notify`` (``schedule.notify``); scheduling is per slot: the
+sources that share a cron are crawled together, in one crawl, by one job (``slot:<cron>``,
+jittered by ``schedule.jitter_seconds``). All jobs coalesce, never overlap (max_instances
+1), and have an explicit misfire grace. The job store is in memory and rebuilt from the
+config at each start; the runs missed while the daemon was down are found from
+``job_runs`` (storage/jobs.py) and run once at start, together (``catch-up``), whatever the
+number of missed slots. A crawl whose source could not be read is retried alone
+(``crawl:<id>``) after its backoff (policywatch/retry.py) when that comes before its next
+slot. `policywatch run` decides what is due with the same ``jobs_due``.
 """
 
 from __future__ import annotations
@@ -35,12 +36,14 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
 
+from crawlers.in_process import InProcessCrawler
 from crawlers.registry import load_sources
 from policywatch.context import AppContext
 from policywatch.coverage import coverage_at
 from policywatch.crontab import cron_trigger, missed_since
-from policywatch.cycle import run_cycle
+from policywatch.cycle import CycleReport, run_cycle
 from policywatch.process_lock import Lease, LockHeld
 from policywatch.retry import RetryWait, retry_wait
 from storage.jobs import finish_run, last_completed_start, mark_interrupted, start_run
@@ -49,8 +52,10 @@ from storage.models import utcnow
 log = logging.getLogger("policywatch.daemon")
 
 NOTIFY_JOB = "notify"
-CRAWL_PREFIX = "crawl:"
-MAX_PARALLEL_JOBS = 4  # crawl children at once; each is a separate Scrapy process
+CRAWL_PREFIX = "crawl:"  # a source's runs in job_runs, and its one-off retry job
+SLOT_PREFIX = "slot:"  # the scheduled crawl of every source sharing a cron
+CATCH_UP_JOB = "catch-up"  # what was missed while the daemon was down, run once at start
+MAX_PARALLEL_JOBS = 4  # job threads; crawls themselves take turns on the one reactor
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,15 @@ def job_specs(ctx: AppContext) -> list[JobSpec]:
     ]
     specs.append(JobSpec(NOTIFY_JOB, schedule.notify, ()))
     return specs
+
+
+def slot_groups(specs: list[JobSpec]) -> dict[str, list[JobSpec]]:
+    """Crawl specs by cron: each group is crawled in one crawl per slot."""
+    groups: dict[str, list[JobSpec]] = {}
+    for spec in specs:
+        if spec.crawls:
+            groups.setdefault(spec.cron, []).append(spec)
+    return groups
 
 
 def catch_up_jobs(ctx: AppContext, specs: list[JobSpec], now: dt.datetime) -> set[str]:
@@ -116,6 +130,20 @@ def jobs_due(ctx: AppContext, specs: list[JobSpec], now: dt.datetime) -> DueJobs
     return DueJobs(due, retries)
 
 
+def _status(report: CycleReport | None, spec: JobSpec) -> str:
+    """How a run went for one spec: a crawl spec fails with its source, every spec with a step."""
+    if report is None:
+        return "failed"
+    if report.cancelled:
+        return "cancelled"
+    if report.failed_steps:
+        return "failed"
+    health = {h.source_id: h for h in report.health}
+    if any(sid not in health or health[sid].failed for sid in spec.source_ids):
+        return "failed"
+    return "ok"
+
+
 class Daemon:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
@@ -148,64 +176,100 @@ class Daemon:
                 self._running -= 1
                 self._idle.notify_all()
 
-    def run_job(self, spec: JobSpec) -> None:
-        """One scheduled run: a cycle, bracketed by a job_runs row."""
-        if self.stop.is_set():
+    def run_jobs(self, specs: list[JobSpec]) -> None:
+        """One scheduled run: one cycle for all the specs' sources, a job_runs row per spec."""
+        if self.stop.is_set() or not specs:
             return
+        names = ", ".join(spec.id for spec in specs)
         with self._tracked():
             sessions = self.ctx.database()
             with sessions.begin() as session:
-                run_id = start_run(session, spec.id)
-            log.info("job %s started", spec.id)
+                run_ids = {spec.id: start_run(session, spec.id) for spec in specs}
+            log.info("job %s started", names)
+            source_ids = [sid for spec in specs for sid in spec.source_ids]
+            report: CycleReport | None = None
             try:
                 report = run_cycle(
                     self.ctx,
-                    list(spec.source_ids),
-                    do_crawl=spec.crawls,
+                    source_ids,
+                    do_crawl=bool(source_ids),
                     stop=self.stop,
                     pipeline_lock=self.pipeline_lock,
                 )
-                status = "cancelled" if report.cancelled else ("ok" if report.ok else "failed")
                 detail = report.summary()
             except Exception as exc:  # run_cycle isolates steps; this is a last resort
-                log.exception("job %s crashed", spec.id)
-                status, detail = "failed", f"{type(exc).__name__}: {exc}"
+                log.exception("job %s crashed", names)
+                detail = f"{type(exc).__name__}: {exc}"
+            statuses = {spec.id: _status(report, spec) for spec in specs}
             with sessions.begin() as session:
-                finish_run(session, run_id, status, detail[:2000])
-            log.info("job %s %s: %s", spec.id, status, detail)
-            if spec.crawls and status == "failed":
-                self.retry_early(spec, utcnow())
+                for spec in specs:
+                    finish_run(session, run_ids[spec.id], statuses[spec.id], detail[:2000])
+            for spec in specs:
+                log.info("job %s %s: %s", spec.id, statuses[spec.id], detail)
+            now = utcnow()
+            for spec in specs:
+                if spec.crawls and statuses[spec.id] == "failed":
+                    self.retry_early(spec, now)
 
     def retry_early(self, spec: JobSpec, now: dt.datetime) -> None:
-        """After a crawl that could not read its source: run the job again at the retry time,
-        if that comes before its next cron slot (the slot after it is the trigger's again)."""
+        """After a crawl that could not read its source: crawl it alone at the retry time
+        (job ``crawl:<id>``), if that comes before the next slot of its cron."""
         wait = jobs_due(self.ctx, [spec], now).retries.get(spec.id)
-        job = self.scheduler.get_job(spec.id)
-        if wait is None or job is None or (job.next_run_time and job.next_run_time <= wait.at):
+        self._schedule_retry(spec, wait, now)
+
+    def _next_slot(self, spec: JobSpec, now: dt.datetime) -> dt.datetime | None:
+        """When the slot job of the spec's cron runs next (a job not yet started: from its cron)."""
+        slot = self.scheduler.get_job(SLOT_PREFIX + spec.cron)
+        if slot is not None and hasattr(slot, "next_run_time"):
+            return slot.next_run_time  # type: ignore[no-any-return]
+        return cron_trigger(spec.cron, self.tz).get_next_fire_time(None, now)
+
+    def _schedule_retry(self, spec: JobSpec, wait: RetryWait | None, now: dt.datetime) -> None:
+        slot = self._next_slot(spec, now)
+        if wait is None or (slot is not None and slot <= wait.at):
+            if self.scheduler.get_job(spec.id) is not None:  # the slot crawls it first
+                self.scheduler.remove_job(spec.id)
             return
-        job.modify(next_run_time=wait.at)
+        self.scheduler.add_job(
+            self.run_jobs,
+            DateTrigger(wait.at),
+            args=[[spec]],
+            id=spec.id,
+            name=spec.id,
+            replace_existing=True,
+        )
         log.info("job %s: retry %s", spec.id, wait.describe(self.tz))
 
     def add_jobs(self, now: dt.datetime) -> None:
         specs = job_specs(self.ctx)
         plan = jobs_due(self.ctx, specs, now)
-        for spec in specs:
-            trigger = cron_trigger(spec.cron, self.tz)
-            if spec.jitter:
-                trigger.jitter = spec.jitter
-            kwargs = {}
-            wait = plan.retries.get(spec.id)
-            slot = trigger.get_next_fire_time(None, now)
-            if spec.id in plan.due:
-                delay = random.uniform(0, spec.jitter) if spec.jitter else 0.0
-                kwargs["next_run_time"] = now + dt.timedelta(seconds=delay)
-                log.info("job %s is due (a missed slot or a retry): running it once now", spec.id)
-            elif wait is not None and (slot is None or wait.at < slot):
-                kwargs["next_run_time"] = wait.at
-                log.info("job %s: retry %s", spec.id, wait.describe(self.tz))
+        scheduled = [(SLOT_PREFIX + cron, cron, group) for cron, group in slot_groups(specs).items()]
+        scheduled += [(spec.id, spec.cron, [spec]) for spec in specs if not spec.crawls]
+        for job_id, cron, group in scheduled:
+            trigger = cron_trigger(cron, self.tz)
+            if self.schedule.jitter_seconds and job_id.startswith(SLOT_PREFIX):
+                trigger.jitter = self.schedule.jitter_seconds
             self.scheduler.add_job(
-                self.run_job, trigger, args=[spec], id=spec.id, name=spec.id, replace_existing=True, **kwargs
+                self.run_jobs, trigger, args=[group], id=job_id, name=job_id, replace_existing=True
             )
+        due = [spec for spec in specs if spec.id in plan.due]
+        if due:
+            jitter = self.schedule.jitter_seconds
+            delay = random.uniform(0, jitter) if jitter and any(s.crawls for s in due) else 0.0
+            self.scheduler.add_job(
+                self.run_jobs,
+                DateTrigger(now + dt.timedelta(seconds=delay)),
+                args=[due],
+                id=CATCH_UP_JOB,
+                name=CATCH_UP_JOB,
+                replace_existing=True,
+            )
+            log.info(
+                "due now (a missed slot or a retry): %s, run once together", ", ".join(s.id for s in due)
+            )
+        for spec in specs:
+            if spec.id in plan.retries:
+                self._schedule_retry(spec, plan.retries[spec.id], now)
 
     # -- signals and shutdown --
     def request_stop(self, reason: str = "") -> None:
@@ -222,8 +286,22 @@ class Daemon:
         name = signal.Signals(signum).name
         if self._signals > 1:
             log.warning("%s again: cancelling running crawls now", name)
-            self.ctx.crawl_processes.terminate(wait_seconds=5)
+            self._cancel_crawls(wait_seconds=5)
         self.request_stop(f"received {name}")
+
+    def _cancel_crawls(self, wait_seconds: float) -> int:
+        """Ask the running crawl to stop; one still running after ``wait_seconds`` is cut off."""
+        crawler = self.ctx.in_process_crawler
+        n = self.ctx.crawl_processes.terminate(wait_seconds=wait_seconds)
+        if crawler is not None and crawler.cancel():
+            n += 1
+            deadline = time.monotonic() + wait_seconds
+            while crawler.busy and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if crawler.busy:
+                log.warning("the crawl did not stop within %gs: stopping its reactor", wait_seconds)
+                crawler.abort()
+        return n
 
     def _wait_idle(self, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
@@ -244,7 +322,7 @@ class Daemon:
         grace = float(self.schedule.shutdown_grace_seconds)
         clean = self._wait_idle(grace)
         if not clean:
-            n = self.ctx.crawl_processes.terminate(wait_seconds=max(1.0, min(10.0, grace / 2)))
+            n = self._cancel_crawls(wait_seconds=max(1.0, min(10.0, grace / 2)))
             log.warning("shutdown grace of %gs over: cancelled %d crawl process(es)", grace, n)
             clean = self._wait_idle(5.0)
         self.scheduler.shutdown(wait=False)
@@ -280,6 +358,8 @@ class Daemon:
             log.info("standby stopped before it took over")
             return 0
         lease.start_heartbeat()
+        if self.ctx.in_process_crawler is None:
+            self.ctx.in_process_crawler = InProcessCrawler()  # its reactor starts with the first crawl
         try:
             with sessions.begin() as session:
                 if n := mark_interrupted(session):
@@ -294,6 +374,8 @@ class Daemon:
             clean = self.shutdown()
         finally:
             lease.release()
+            if self.ctx.in_process_crawler is not None:
+                self.ctx.in_process_crawler.close()
         log.info("daemon stopped%s", "" if clean else " (a job thread was still busy)")
         if lease.lost:
             log.error("exiting with 1: the database lock was lost")

@@ -152,7 +152,9 @@ def test_catch_up_once_after_downtime_not_once_per_slot(
     finally:
         daemon.scheduler.shutdown(wait=False)
     # One run now for the crawl (dozens of slots were missed), the notify job waits for its slot.
-    assert jobs[f"crawl:{SOURCE_ID}"].next_run_time == now
+    assert jobs["catch-up"].next_run_time == now
+    assert [spec.id for spec in jobs["catch-up"].args[0]] == [f"crawl:{SOURCE_ID}"]
+    assert jobs["slot:0 * * * *"].next_run_time > now
     assert jobs["notify"].next_run_time > now
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time == 30
@@ -167,7 +169,7 @@ def test_a_failing_step_is_recorded_and_the_rest_still_run(
     ctx = _ctx(tmp_path, database_url)
     calls: list[str] = []
 
-    def broken_crawl(ctx: AppContext, ids: list[str] | None) -> list[object]:
+    def broken_crawl(ctx: AppContext, ids: list[str] | None, **_: object) -> list[object]:
         calls.append("crawl")
         raise RuntimeError("crawl child could not start")
 
