@@ -1,28 +1,31 @@
 """policywatch versus urlwatch (what users would run instead) polling the same list pages.
 
 Run: ``.venv/bin/python bench/urlwatch_compare.py [--sources 8] [--per-source 250]
-[--attachments 200] [--list-pages 3] [--unchanged-polls 3] [--new-polls 2]``
+[--attachments 200] [--list-pages 3] [--unchanged-polls 5] [--new-polls 2] [--daemon-slots 5]``
 (urlwatch comes from the optional extra: ``.venv/bin/pip install -e '.[bench]'``).
 
 Why: someone who wants to know when a Fujian HR page changes could point urlwatch at the
 list pages instead. Both tools are measured in the same run against one generated TRS-style
-site (bench/crawl_site.py) on one SiteServer on 127.0.0.1, each as the console script a
-user would run, in a child process: urlwatch watches every list page policywatch reads
-(pages 0 .. list_pages-1 of every section, the list block through ``css`` + ``html2text``);
-a policywatch poll is ``policywatch crawl`` (list, detail pages, attachments) followed by
-``policywatch reparse`` (parse and version what is new). Phases: a first poll (empty
-caches), ``--unchanged-polls`` polls of the unchanged site, then ``--new-polls`` polls that
-each follow one new announcement (a relevant notice with a real xlsx shortage list, put at
-the top of a section's list so the older rows shift down, as on the real sites).
+site (bench/crawl_site.py) on one SiteServer on 127.0.0.1 (listen backlog 128: no dropped
+connections), each as the console script a user would run from cron, in a child process:
+urlwatch watches every list page policywatch reads (pages 0 .. list_pages-1 of every
+section, the list block through ``css`` + ``html2text``); a policywatch poll is
+``policywatch run --all`` (pre-check, crawl what changed, parse, version, queue, notify).
+Phases: a first poll (empty caches); ``--unchanged-polls`` polls of the unchanged site,
+the two tools alternating and taking turns to go first; the warm daemon's slot on the
+unchanged site (bench/daemon_slot.py: CPU per slot inside one long-running process, start-up
+not counted); then ``--new-polls`` polls that each follow one new announcement (a relevant
+notice with a real xlsx shortage list, put at the top of a section's list so the older rows
+shift down, as on the real sites).
 
 Per poll: wall seconds, CPU seconds (user + sys of the child and the processes it waited
-for, from ``os.wait4``), requests and bytes the server answered; per tool: peak RSS (the
-largest ``ru_maxrss`` of any of its polls). Prints one ``figure: value`` line per figure.
+for, from ``os.wait4``), peak RSS, and the requests, bytes and statuses the server
+answered. Figures are min / median / max over the polls of a phase; the ratio is of medians.
+A harness check counts answers other than 200/304 (none are expected).
 
 A "useful result" is one new announcement detected. urlwatch delivers "list page X changed"
 plus a text diff that contains the new title; policywatch delivers the stored announcement
-with its detail page and attachment and the rule rows parsed from it, so for policywatch
-the cost per rule row extracted is printed as well.
+with its detail page and attachment and the rule rows parsed from it.
 """
 
 from __future__ import annotations
@@ -82,11 +85,11 @@ class Poll:
     requests: int = 0
     bytes: int = 0
     not_modified: int = 0  # requests the server answered 304 (conditional GET hit)
+    odd: int = 0  # answers other than 200 and 304: a harness or site fault
     exit_codes: list[int] = field(default_factory=list)
     detected: int = 0  # new announcements found by this poll
     reports: int = 0  # urlwatch: list pages reported changed
     rows: int = 0  # policywatch: rule rows parsed from what this poll fetched
-    crawl_wall: float = 0.0  # policywatch: the ``crawl`` command's share of ``wall``
 
     def add(self, wall: float, cpu: float, maxrss_kib: int, code: int) -> None:
         self.wall += wall
@@ -282,9 +285,11 @@ class Bench:
         )
         self.env.pop("POLICYWATCH_CONFIG", None)
 
-    def _served(self) -> tuple[int, int, int]:
+    def _served(self, poll: Poll) -> None:
         answered = self.server.requested()
-        return len(answered), sum(r.size for r in answered), sum(r.status == 304 for r in answered)
+        poll.requests, poll.bytes = len(answered), sum(r.size for r in answered)
+        poll.not_modified = sum(r.status == 304 for r in answered)
+        poll.odd = sum(r.status not in (200, 304) for r in answered)
 
     def urlwatch(self, label: str, titles: list[str]) -> Poll:
         """One urlwatch run over every watched list page; counts reports and new titles seen."""
@@ -295,7 +300,7 @@ class Bench:
         poll = Poll()
         wall, cpu, rss, code, out = run_measured(cmd, uw, self.env, self.timeout, uw / f"{label}.out")
         poll.add(wall, cpu, rss, code)
-        poll.requests, poll.bytes, poll.not_modified = self._served()
+        self._served(poll)
         poll.reports = len(set(re.findall(r"^CHANGED: (.*)$", out, re.M)))
         added = "\n".join(line for line in out.splitlines() if line.startswith("+"))
         poll.detected = sum(t[:14] in added for t in titles)  # the list shows titles truncated
@@ -304,26 +309,47 @@ class Bench:
         return poll
 
     def policywatch(self, label: str) -> Poll:
-        """One policywatch poll: ``crawl`` (lists, details, attachments) then ``reparse``."""
+        """One policywatch poll as cron runs it: ``policywatch run --all``."""
         pw = self.work / "pw"
-        base = [str(BIN / "policywatch"), "--config", str(pw / "policywatch.toml")]
-        sources = [a for i in range(self.sources) for a in ("--source", f"bench-{i}")]
+        cmd = [str(BIN / "policywatch"), "--config", str(pw / "policywatch.toml"), "run", "--all"]
         self.server.clear()
         poll = Poll()
-        wall, cpu, rss, code, _ = run_measured(
-            [*base, "crawl", "--json", *sources], pw, self.env, self.timeout, pw / f"{label}-crawl.out"
-        )
+        wall, cpu, rss, code, _ = run_measured(cmd, pw, self.env, self.timeout, pw / f"{label}.out")
         poll.add(wall, cpu, rss, code)
-        poll.requests, poll.bytes, poll.not_modified = self._served()
-        poll.crawl_wall = wall
-        wall, cpu, rss, code, _ = run_measured(
-            [*base, "reparse"], pw, self.env, self.timeout, pw / f"{label}-reparse.out"
-        )
-        poll.add(wall, cpu, rss, code)
+        self._served(poll)
         poll.detected, poll.rows, self.marks = stored_since(pw / "pw.db", self.marks)
-        if any(poll.exit_codes):
-            print(f"# policywatch {label}: exit codes {poll.exit_codes}, see {pw}/{label}-*", file=sys.stderr)
+        if code:
+            print(f"# policywatch {label}: exit {code}, see {pw}/{label}.out/.err", file=sys.stderr)
         return poll
+
+    def daemon_slots(self, slots: int) -> dict[str, list[float]]:
+        """The warm daemon's slots on the unchanged site, in one child (bench/daemon_slot.py)."""
+        pw = self.work / "pw"
+        cmd = [
+            sys.executable,
+            str(ROOT / "bench" / "daemon_slot.py"),
+            "--config",
+            str(pw / "policywatch.toml"),
+        ]
+        self.server.clear()
+        _, _, _, code, out = run_measured(
+            [*cmd, "--slots", str(slots)], pw, self.env, self.timeout, pw / "daemon-slots.out"
+        )
+        if code:
+            raise RuntimeError(f"bench/daemon_slot.py exited {code}: see {pw}/daemon-slots.err")
+        result: dict[str, list[float]] = json.loads(out.strip().splitlines()[-1])
+        answered = self.server.requested()
+        result["requests_per_slot"] = [len(answered) / slots]
+        result["not_modified_share"] = [sum(r.status == 304 for r in answered) / max(len(answered), 1)]
+        return result
+
+
+def spread(values: list[float], fmt: str = ".2f") -> str:
+    """min / median / max of a phase."""
+    return (
+        f"median {statistics.median(values):{fmt}} (min {min(values):{fmt}}, max {max(values):{fmt}}, "
+        f"n={len(values)})"
+    )
 
 
 def median(polls: list[Poll], attr: str) -> float:
@@ -335,35 +361,44 @@ def ratio(a: float, b: float) -> str:
 
 
 def report(
-    first: tuple[Poll, Poll], idle: list[tuple[Poll, Poll]], new: list[tuple[Poll, Poll]], header: str
+    first: tuple[Poll, Poll],
+    idle: list[tuple[Poll, Poll]],
+    slots: dict[str, list[float]],
+    new: list[tuple[Poll, Poll]],
+    header: str,
 ) -> bool:
     """Print one line per figure (``figure: value``); False when a poll failed or missed a change."""
     print(header)
     print(USEFUL)
     print(f"first poll wall (empty cache): urlwatch {first[0].wall:.2f} s, policywatch {first[1].wall:.2f} s")
-    phases = [("unchanged poll", idle), ("new-announcement poll", new)]
-    for name, pairs in phases:
+    print(f"first poll CPU (empty cache): urlwatch {first[0].cpu:.2f} s, policywatch {first[1].cpu:.2f} s")
+    for name, pairs in (("unchanged poll", idle), ("new-announcement poll", new)):
         uw, pw = [p[0] for p in pairs], [p[1] for p in pairs]
-        n = f"median of {len(pairs)}"
-        for attr, unit, fmt in (("wall", "s", ".2f"), ("cpu", "CPU s", ".2f")):
-            a, b = median(uw, attr), median(pw, attr)
-            print(f"urlwatch {name} {attr}: {a:{fmt}} {unit} ({n})")
-            print(f"policywatch {name} {attr}: {b:{fmt}} {unit} ({n})")
-            print(f"ratio policywatch/urlwatch {name} {attr}: {ratio(b, a)}")
-        print(
-            f"policywatch {name} wall split: crawl {median(pw, 'crawl_wall'):.2f} s, "
-            f"reparse {median(pw, 'wall') - median(pw, 'crawl_wall'):.2f} s (crawl already parses; reparse is the brief's second step)"
-        )
+        for attr, unit in (("cpu", "CPU s"), ("wall", "s")):
+            print(f"urlwatch {name} {attr}: {spread([getattr(p, attr) for p in uw])} {unit}")
+            print(f"policywatch {name} {attr}: {spread([getattr(p, attr) for p in pw])} {unit}")
+            print(f"ratio policywatch/urlwatch {name} {attr}: {ratio(median(pw, attr), median(uw, attr))}")
         for tool, polls in (("urlwatch", uw), ("policywatch", pw)):
             print(
                 f"{tool} {name} requests: {median(polls, 'requests'):.0f} "
-                f"({median(polls, 'bytes') / 1e3:.0f} kB, {median(polls, 'not_modified'):.0f} answered 304, {n})"
+                f"({median(polls, 'bytes') / 1e3:.0f} kB, {median(polls, 'not_modified'):.0f} answered 304, "
+                f"median of {len(polls)})"
             )
+    uw_idle_cpu = median([p[0] for p in idle], "cpu")
+    print(f"warm daemon idle slot cpu: {spread(slots['cpu'], '.3f')} CPU s (start-up not counted)")
+    print(f"warm daemon idle slot wall: {spread(slots['wall'], '.3f')} s")
+    print(
+        f"ratio warm daemon idle slot / urlwatch unchanged poll cpu: "
+        f"{ratio(statistics.median(slots['cpu']), uw_idle_cpu)}"
+    )
+    print(
+        f"warm daemon idle slot requests: {slots['requests_per_slot'][0]:.0f} per slot, "
+        f"{100 * slots['not_modified_share'][0]:.0f} % answered 304; RSS after the last slot "
+        f"{slots['rss_mib'][-1]:.0f} MiB; Scrapy loaded: {bool(slots['scrapy_loaded'])}"
+    )
     uw_new, pw_new = [p[0] for p in new], [p[1] for p in new]
     uw_found, pw_found = sum(p.detected for p in uw_new), sum(p.detected for p in pw_new)
     rows = sum(p.rows for p in pw_new)
-    uw_wall, pw_wall = sum(p.wall for p in uw_new), sum(p.wall for p in pw_new)
-    uw_cpu, pw_cpu = sum(p.cpu for p in uw_new), sum(p.cpu for p in pw_new)
     print(
         f"new announcements published: {len(new)}; found by urlwatch: {uw_found}, by policywatch: {pw_found}"
     )
@@ -372,33 +407,19 @@ def report(
         f"{sum(p.reports for p in uw_new) / max(len(new), 1):.1f} (older rows shift down the list)"
     )
     print(f"policywatch rule rows parsed per new announcement: {rows / max(len(new), 1):.1f}")
-    per_uw = uw_wall / uw_found if uw_found else float("nan")
-    per_pw = pw_wall / pw_found if pw_found else float("nan")
-    print(f"urlwatch s per new announcement detected: {per_uw:.2f} s ({uw_cpu / max(uw_found, 1):.2f} CPU s)")
-    print(
-        f"policywatch s per new announcement detected: {per_pw:.2f} s ({pw_cpu / max(pw_found, 1):.2f} CPU s)"
-    )
-    print(
-        f"ratio policywatch/urlwatch s per new announcement: {ratio(per_pw, per_uw) if uw_found else 'n/a'}"
-    )
-    print(
-        f"policywatch s per rule row extracted: {pw_wall / rows:.3f} s"
-        if rows
-        else "policywatch s per rule row extracted: n/a (no rows parsed)"
-    )
-    print("urlwatch s per rule row extracted: n/a (urlwatch extracts no rules)")
     every = [first, *idle, *new]
-    print(f"urlwatch peak RSS: {max(p[0].maxrss_kib for p in every) / 1024:.0f} MB")
-    print(
-        f"policywatch peak RSS: {max(p[1].maxrss_kib for p in every) / 1024:.0f} MB (largest of CLI, crawl child, reparse)"
-    )
+    for n, tool in enumerate(("urlwatch", "policywatch")):
+        peaks = [p[n].maxrss_kib / 1024 for p in every]
+        print(f"{tool} peak RSS per poll: {spread(peaks, '.0f')} MB")
+    odd = sum(p[0].odd + p[1].odd for p in every)
+    print(f"harness check: answers other than 200/304: {odd}")
     bad = [
         (i, p[0].exit_codes, p[1].exit_codes)
         for i, p in enumerate(every)
         if any(p[0].exit_codes + p[1].exit_codes)
     ]
     print(f"polls with a non-zero exit: {len(bad)}" + (f" {bad}" if bad else ""))
-    return not bad and uw_found == pw_found == len(new)
+    return not bad and not odd and uw_found == pw_found == len(new)
 
 
 def main() -> int:
@@ -409,7 +430,8 @@ def main() -> int:
     parser.add_argument(
         "--list-pages", type=int, default=3, help="list pages read per section (policywatch default)"
     )
-    parser.add_argument("--unchanged-polls", type=int, default=3)
+    parser.add_argument("--unchanged-polls", type=int, default=5)
+    parser.add_argument("--daemon-slots", type=int, default=5, help="warm daemon slots on the unchanged site")
     parser.add_argument(
         "--new-polls", type=int, default=2, help="polls after one new announcement each (<= 28)"
     )
@@ -438,16 +460,20 @@ def main() -> int:
         for k in range(1, args.new_polls + 1):  # state newK = base + announcements 1..K
             news.append(announcement(k, sections[(k - 1) % len(sections)].strip("/")))
             write_new_state(site, f"new{k}", news)
-        server = SiteServer(site).start()
+        server = SiteServer(site, backlog=128).start()
         try:
             urls = watched_urls(server, site, sections, args.list_pages)
             write_configs(work, server, sections, urls, args.list_pages)
             bench = Bench(work, server, len(sections), args.timeout)
             first = (bench.urlwatch("first", []), bench.policywatch("first"))
-            idle = [
-                (bench.urlwatch(f"idle{n}", []), bench.policywatch(f"idle{n}"))
-                for n in range(args.unchanged_polls)
-            ]
+            idle = []
+            for n in range(args.unchanged_polls):  # alternating, and taking turns to go first
+                if n % 2:
+                    pw_poll = bench.policywatch(f"idle{n}")
+                    idle.append((bench.urlwatch(f"idle{n}", []), pw_poll))
+                else:
+                    idle.append((bench.urlwatch(f"idle{n}", []), bench.policywatch(f"idle{n}")))
+            slots = bench.daemon_slots(args.daemon_slots)
             new = []
             for k, article in enumerate(news, start=1):
                 server.set_state(f"new{k}")
@@ -458,7 +484,7 @@ def main() -> int:
             f"site: {len(sections)} sources, {args.sources * args.per_source} announcements, "
             f"{args.attachments} attachments; both tools watch {len(urls)} list pages ({args.list_pages} per source)"
         )
-        ok = report(first, idle, new, header)
+        ok = report(first, idle, slots, new, header)
     return 0 if ok else 1
 
 

@@ -333,8 +333,8 @@ def render_list(section: str, items: list[Article]) -> str:
 
 
 def render_detail(article: Article) -> str:
-    """The article's detail page, in its section's site."""
-    site, column = SECTIONS[article.section]
+    """The article's detail page, in its section's site (a generic city bureau for others)."""
+    site, column = SECTIONS.get(article.section, ("某市人力资源和社会保障局", "通知公告"))
     info = {"索引号": f"FJ00100-0300-{article.date[:4]}-00{article.doc_id[-3:]}", "发文机关": article.source}
     if article.doc_number:
         info |= {"发文字号": article.doc_number, "发布日期": article.date}
