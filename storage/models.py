@@ -345,16 +345,17 @@ class Delivery(Base):
 
 
 class OperatorAlert(Base):
-    """An unresolved operator problem (blocked source, suspect version), with reminder bookkeeping."""
+    """An operator problem (blocked source, suspect version, unreadable file), with reminder bookkeeping."""
 
     __tablename__ = "operator_alerts"
     __table_args__ = (UniqueConstraint("subject", name="uq_operator_alerts_subject"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subject: Mapped[str] = mapped_column(String(300))  # e.g. "source:xiamen-hrss", "version:12"
     detail: Mapped[str] = mapped_column(Text)
-    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    occurrences: Mapped[int] = mapped_column(default=1)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)  # (re)opened at
+    # Written only when the alert's state changes (storage.alerts.sync_alerts), not per cycle:
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)  # (re)opened or detail changed
+    occurrences: Mapped[int] = mapped_column(default=1)  # times opened: 1 + times it came back
     last_sent_at: Mapped[dt.datetime | None]
     resolved_at: Mapped[dt.datetime | None]
 
