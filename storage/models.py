@@ -198,7 +198,8 @@ class RuleSetVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), index=True)
     document_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"))
-    canonical_json: Mapped[str] = mapped_column(Text)
+    # Read only on purpose (it holds every row): loading a version to decide or show it skips it.
+    canonical_json: Mapped[str] = mapped_column(Text, deferred=True)
     canonical_hash: Mapped[str] = mapped_column(String(64))
     row_count: Mapped[int]
     published_at: Mapped[dt.date | None] = mapped_column(Date)
