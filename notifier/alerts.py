@@ -23,10 +23,9 @@ from storage.alerts import (
     due_alerts,
     latest_parses_with_problems,
     mark_alerts_sent,
-    observe_alert,
     recent_runs,
-    resolve_absent,
     source_names,
+    sync_alerts,
     unreviewed_suspect_versions,
 )
 from storage.coverage import READ_STATUS
@@ -35,7 +34,10 @@ log = logging.getLogger(__name__)
 
 
 def current_problems(session: Session, threshold: int) -> dict[str, str]:
-    """Every problem present now, as {alert subject: one-line detail}."""
+    """Every problem the operator can act on now, as {alert subject: one-line detail}.
+
+    An announcement that gave no rules (most are not about settlement) is not one; a file it
+    could not read is."""
     problems: dict[str, str] = {}
     names = source_names(session)
     for source_id, runs in recent_runs(session, threshold).items():
@@ -58,10 +60,10 @@ def current_problems(session: Session, threshold: int) -> dict[str, str]:
 
 
 def refresh_alerts(session: Session, now: dt.datetime, threshold: int) -> tuple[list[str], list[str]]:
-    """Open (or reopen) alerts for present problems and resolve the rest; returns (opened, resolved)."""
-    problems = current_problems(session, threshold)
-    opened = [subject for subject, detail in problems.items() if observe_alert(session, subject, detail, now)]
-    resolved = resolve_absent(session, problems, now)
+    """Open (or reopen) alerts for present problems and resolve the rest; returns (opened, resolved).
+
+    Nothing is written when the problems are those of the last refresh."""
+    opened, resolved = sync_alerts(session, current_problems(session, threshold), now)
     for subject in opened:
         log.warning("operator alert opened: %s", subject)
     for subject in resolved:
@@ -74,7 +76,8 @@ class AlertLine:
     subject: str
     detail: str
     first_seen_at: str
-    occurrences: int
+    changed_at: str | None  # when the detail last changed, if it did after the alert opened
+    reopened: int  # how many times it came back after it had been resolved
     reminder: bool
 
 
@@ -120,7 +123,10 @@ def send_due_alerts(
                 subject=a.subject,
                 detail=a.detail,
                 first_seen_at=a.first_seen_at.strftime("%Y-%m-%d %H:%M"),
-                occurrences=a.occurrences,
+                changed_at=(
+                    a.last_seen_at.strftime("%Y-%m-%d %H:%M") if a.last_seen_at > a.first_seen_at else None
+                ),
+                reopened=a.occurrences - 1,
                 reminder=a.last_sent_at is not None,
             )
             for a in alerts

@@ -29,7 +29,7 @@ from .meta import (
     year_hint,
 )
 from .narrative import NarrativeReader, apply_loose_conditions, default_channel
-from .rows import DocumentInput, DocumentMeta, ParseProblem, ParseResult
+from .rows import NO_RULES_FOUND, TABLE_PROBLEM_CODES, DocumentInput, DocumentMeta, ParseProblem, ParseResult
 from .sniff import sniff_format
 from .tables import TableReader
 
@@ -242,7 +242,7 @@ def _parse(doc: DocumentInput) -> ParseResult:
     scope = document_scope(meta.title, [block.text for block in blocks])
     if scope.not_about is not None:
         # its tables are not settlement rules: only what kept a file from being read matters
-        problems = [p for p in problems if p.code not in _TABLE_PROBLEMS]
+        problems = [p for p in problems if p.code not in TABLE_PROBLEM_CODES]
         return ParseResult(meta=meta, problems=problems, not_about=scope.not_about)
     doubted = sorted({row.kind for row in rows if scope.doubts(row.kind)})
     if doubted:
@@ -254,13 +254,8 @@ def _parse(doc: DocumentInput) -> ParseResult:
             )
         )
     if not rows and not any(p.code != "unread_rows" for p in problems):
-        problems.append(ParseProblem("no_rules_found", "no rule rows found in the page or its attachments"))
+        problems.append(ParseProblem(NO_RULES_FOUND, "no rule rows found in the page or its attachments"))
     return ParseResult(meta=meta, rows=rows, problems=problems, coverage=coverage)
-
-
-_TABLE_PROBLEMS = frozenset(
-    {"unrecognised_columns", "no_rules_found", "unread_rows", "partial_row", "unread_text"}
-)
 
 
 def _meta(doc: DocumentInput, page: Extracted | None, collected: _Collected) -> DocumentMeta:

@@ -198,7 +198,8 @@ class RuleSetVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), index=True)
     document_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"))
-    canonical_json: Mapped[str] = mapped_column(Text)
+    # Read only on purpose (it holds every row): loading a version to decide or show it skips it.
+    canonical_json: Mapped[str] = mapped_column(Text, deferred=True)
     canonical_hash: Mapped[str] = mapped_column(String(64))
     row_count: Mapped[int]
     published_at: Mapped[dt.date | None] = mapped_column(Date)
@@ -345,16 +346,17 @@ class Delivery(Base):
 
 
 class OperatorAlert(Base):
-    """An unresolved operator problem (blocked source, suspect version), with reminder bookkeeping."""
+    """An operator problem (blocked source, suspect version, unreadable file), with reminder bookkeeping."""
 
     __tablename__ = "operator_alerts"
     __table_args__ = (UniqueConstraint("subject", name="uq_operator_alerts_subject"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subject: Mapped[str] = mapped_column(String(300))  # e.g. "source:xiamen-hrss", "version:12"
     detail: Mapped[str] = mapped_column(Text)
-    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    occurrences: Mapped[int] = mapped_column(default=1)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)  # (re)opened at
+    # Written only when the alert's state changes (storage.alerts.sync_alerts), not per cycle:
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)  # (re)opened or detail changed
+    occurrences: Mapped[int] = mapped_column(default=1)  # times opened: 1 + times it came back
     last_sent_at: Mapped[dt.datetime | None]
     resolved_at: Mapped[dt.datetime | None]
 
