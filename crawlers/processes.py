@@ -61,6 +61,7 @@ class CrawlProcesses:
         cwd: str | Path | None = None,
         env: dict[str, str] | None = None,
         timeout: float | None = None,
+        stdin_text: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """``subprocess.run`` with stdout captured as text, cancellable by ``terminate`` meanwhile.
 
@@ -70,13 +71,18 @@ class CrawlProcesses:
         """
         with self._lock:
             proc = subprocess.Popen(
-                cmd, cwd=cwd, env=child_environment(env), stdout=subprocess.PIPE, text=True
+                cmd,
+                cwd=cwd,
+                env=child_environment(env),
+                stdin=subprocess.PIPE if stdin_text is not None else None,
+                stdout=subprocess.PIPE,
+                text=True,
             )
             self._running.add(proc)
         try:
             with proc:  # closes the pipe and reaps the child on the way out
                 try:
-                    stdout, _ = proc.communicate(timeout=timeout)
+                    stdout, _ = proc.communicate(input=stdin_text, timeout=timeout)
                 except BaseException:
                     proc.kill()
                     raise

@@ -1,7 +1,9 @@
 """`python -m crawlers.run --source ID ... --json`: one crawl batch, one process.
 
-The crawl config comes from the parent as JSON in $POLICYWATCH_CRAWL_CONFIG
-(crawlers.crawl_config; built-in defaults without it): this process reads no config file.
+The crawl config comes from the parent as JSON on stdin (``--config-stdin``; a config with a
+thousand sources is larger than an environment variable may be), else in
+$POLICYWATCH_CRAWL_CONFIG (crawlers.crawl_config; built-in defaults without either): this
+process reads no config file.
 
 All selected sources run concurrently in one CrawlerProcess (Scrapy's reactor cannot be
 restarted, so every batch gets a fresh process; that also returns its memory). Progress
@@ -17,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from crawlers.crawl_config import CrawlConfig, LogSettings
+from crawlers.crawl_config import ENV_VAR, CrawlConfig, LogSettings
 from crawlers.health import SourceHealth
 from crawlers.logging_setup import configure_logging
 from crawlers.processes import exit_with_parent
@@ -95,10 +97,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawlers.run", description=__doc__)
     parser.add_argument("--source", action="append", metavar="ID", help="source id (repeatable)")
     parser.add_argument("--json", action="store_true", help="print the health as JSON")
+    parser.add_argument(
+        "--config-stdin",
+        action="store_true",
+        help=f"read the crawl config as JSON from stdin (else ${ENV_VAR})",
+    )
     args = parser.parse_args(argv)
     exit_with_parent()
     try:
-        config = CrawlConfig.from_environment()
+        config = (
+            CrawlConfig.from_json(sys.stdin.read()) if args.config_stdin else CrawlConfig.from_environment()
+        )
         select_sources(config, args.source)
     except ValueError as exc:  # a broken hand-over, an unusable source, an unknown id
         print(f"crawlers.run: config error: {exc}", file=sys.stderr)

@@ -3,7 +3,7 @@
 Each batch runs ``python -m crawlers.run`` in a subprocess: Scrapy's reactor cannot be
 restarted in one process, and a child process hands its memory back after every batch.
 The child runs through a ``CrawlProcesses`` so that the caller can cancel it.
-The child gets the crawl config as JSON in its environment and reads no config file.
+The child gets the crawl config as JSON on its stdin and reads no config file.
 """
 
 from __future__ import annotations
@@ -38,15 +38,17 @@ def crawl_sources(
     """
     if not source_ids:
         source_ids = [s.id for s in select_sources(config, None)]
-    cmd = [sys.executable, "-m", "crawlers.run", "--json"]
+    cmd = [sys.executable, "-m", "crawlers.run", "--json", "--config-stdin"]
     for source_id in source_ids:
         cmd += ["--source", source_id]
     env = dict(os.environ)
-    env[ENV_VAR] = config.to_json()
+    env.pop(ENV_VAR, None)  # the config goes on stdin: one variable is limited to 128 kB
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
     try:
-        proc = (processes or CrawlProcesses()).run(cmd, cwd=cwd, env=env, timeout=timeout)
+        proc = (processes or CrawlProcesses()).run(
+            cmd, cwd=cwd, env=env, timeout=timeout, stdin_text=config.to_json()
+        )
     except subprocess.TimeoutExpired:
         return [SourceHealth(s, "failing", errors=1, message="crawl timed out") for s in source_ids]
     lines = [line for line in proc.stdout.splitlines() if line.startswith("[")]

@@ -67,3 +67,25 @@ def test_the_crawl_child_reads_no_config_file(
     assert health.status == "ok", health
     assert stored(sessions, "t-handover")["/zwgk/zxwj/szfwj/202511/t20251110_200001.htm"].versions
     assert last_run(sessions, "t-handover").status == "ok"
+
+
+@pytest.mark.slow
+def test_a_config_too_large_for_an_environment_variable_is_handed_over(
+    site_factory, database_url, sessions, tmp_path: Path
+) -> None:
+    """1,500 sources make a JSON config over Linux's 128 kB limit for one environment string."""
+    gov = site_factory(GOV)
+    others = "".join(
+        source_toml(f"t-many-{n}", [f"http://127.0.{1 + n // 250}.{1 + n % 250}:9/a/"], enabled=False)
+        for n in range(1500)
+    )
+    path = write_crawl_config(
+        tmp_path / "pw.toml", database_url, source_toml("t-handover", [gov.url(GOV_LIST)]) + others
+    )
+    config = load_config(str(path)).crawl_config()
+    assert len(config.to_json().encode()) > 131072
+
+    (health,) = crawl_sources(config, ["t-handover"], timeout=120)
+
+    assert health.status == "ok", health
+    assert last_run(sessions, "t-handover").status == "ok"
