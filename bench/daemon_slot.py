@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 from crawlers.in_process import InProcessCrawler  # noqa: E402
 from policywatch.config import load_config  # noqa: E402
 from policywatch.context import AppContext  # noqa: E402
-from policywatch.daemon import Daemon, job_specs, slot_groups  # noqa: E402
+from policywatch.daemon import Daemon  # noqa: E402
+from policywatch.jobs import job_specs, slot_groups  # noqa: E402
 from policywatch.process_lock import Lease  # noqa: E402
 
 

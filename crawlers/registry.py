@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Mapping
@@ -120,6 +121,12 @@ def _checked(source: SourceDefinition, origin: str) -> SourceDefinition:
 
 
 def builtin_sources() -> dict[str, SourceDefinition]:
+    return dict(_builtin_sources())
+
+
+@functools.cache
+def _builtin_sources() -> dict[str, SourceDefinition]:
+    """Parsed once per process: a command asks for the sources several times."""
     raw = tomllib.loads(REGISTRY_FILE.read_text(encoding="utf-8"))
     return {sid: _build(sid, data, str(REGISTRY_FILE)) for sid, data in raw.items()}
 

@@ -19,6 +19,7 @@ import lxml.html
 from lxml import etree
 
 from parsers.blocking import is_near_empty
+from parsers.list_entry import ListEntry
 
 DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 URL_DATE_RE = re.compile(r"/t(\d{4})(\d{2})(\d{2})_\d+")
@@ -57,14 +58,6 @@ INFO_LABELS = {
     "发布日期": "published_date",
     "主题分类": "topic",
 }
-
-
-@dataclass(frozen=True)
-class ListEntry:
-    url: str
-    title: str  # the full title: the link's ``title`` attribute beats its truncated text
-    date: dt.date | None
-    offsite: bool
 
 
 @dataclass(frozen=True)

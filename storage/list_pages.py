@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parsers.trs_page import ListEntry
+from parsers.list_entry import ListEntry
 from storage.models import ListPageState
 
 

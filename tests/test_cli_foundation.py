@@ -42,3 +42,19 @@ def test_database_at_older_schema_is_not_upgraded_implicitly(workdir: Path) -> N
     assert "run `policywatch init`" in result.stderr
     with sqlite3.connect(workdir / "policywatch.db") as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0000",)
+
+
+def test_each_command_is_found_without_importing_the_others() -> None:
+    """`policywatch run` imports only its own command module: the map must name every command."""
+    import argparse
+    import importlib
+
+    from policywatch.cli import COMMAND_MODULES, _command_module
+
+    for module in COMMAND_MODULES:
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(module).register(sub)
+        for command in sub.choices:
+            assert _command_module(["--config", "x.toml", "-v", command, "--help"]) == module
+    assert _command_module(["--config", "run"]) is None  # an option's value is not a command
+    assert _command_module(["--help"]) is None

@@ -45,8 +45,9 @@ from crawlers.settings import settings_from_config
 from crawlers.store import CrawlStore
 from parsers.blocking import detect_block, is_near_empty
 from parsers.decoding import decode_html
+from parsers.list_entry import ListEntry
 from parsers.sniff import sniff_format
-from parsers.trs_page import DetailPage, ListEntry, extract_detail_page, extract_list_page
+from parsers.trs_page import DetailPage, extract_detail_page, extract_list_page
 from storage.documents import KnownDocument
 from storage.list_pages import KnownListPage
 from storage.models import utcnow

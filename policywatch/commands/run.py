@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from policywatch.context import AppContext
 from policywatch.cycle import CycleReport, run_cycle
-from policywatch.daemon import NOTIFY_JOB, JobSpec, job_specs, jobs_due
+from policywatch.jobs import NOTIFY_JOB, JobSpec, job_specs, jobs_due
 from policywatch.process_lock import exclusive
 from policywatch.retry import RetryWait
 from policywatch.terminal import json_time

@@ -18,7 +18,7 @@ from notifier.localtime import local_time
 from policywatch.context import AppContext
 from policywatch.coverage import coverage_at, coverage_note
 from policywatch.crontab import next_fire
-from policywatch.daemon import job_specs
+from policywatch.jobs import job_specs
 from policywatch.process_lock import LOCK_NAME
 from policywatch.retry import retry_wait
 from policywatch.terminal import json_time, print_table

@@ -57,7 +57,7 @@ def _policy(in_force: frozenset[int] = frozenset()) -> RecheckPolicy:
 
 
 def _list(entries: list[KnownDocument], etag: str | None = '"list"') -> dict[str, KnownListPage]:
-    from parsers.trs_page import ListEntry
+    from parsers.list_entry import ListEntry
 
     rows = tuple(ListEntry(d.url, d.list_title or "", d.list_date, False) for d in entries)
     return {LIST: KnownListPage(LIST, etag, None, rows, ())}

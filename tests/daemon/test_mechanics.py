@@ -16,7 +16,8 @@ from policywatch import cycle
 from policywatch.config import ConfigError, load_config, parse_config
 from policywatch.context import AppContext
 from policywatch.crontab import cron_trigger, missed_since, next_fire
-from policywatch.daemon import Daemon, catch_up_jobs, job_specs
+from policywatch.daemon import Daemon
+from policywatch.jobs import catch_up_jobs, job_specs
 from policywatch.process_lock import Lease, LockHeld
 from storage.jobs import finish_run, last_completed_start, latest_runs, mark_interrupted, start_run
 from storage.locks import heartbeat, holder_is_dead_here, lock_state, release, try_acquire

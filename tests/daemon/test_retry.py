@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from policywatch.config import load_config
 from policywatch.context import AppContext
-from policywatch.daemon import Daemon, JobSpec, job_specs, jobs_due
+from policywatch.daemon import Daemon
+from policywatch.jobs import JobSpec, job_specs, jobs_due
 from policywatch.retry import RETRY_CAP, retry_delay
 from storage.documents import SourceRecord, sync_sources
 from storage.jobs import finish_run, start_run
