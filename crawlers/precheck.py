@@ -40,7 +40,7 @@ from storage.models import utcnow
 
 log = logging.getLogger("crawlers")
 
-MAX_HOSTS_AT_ONCE = 32  # hosts asked in parallel; each host gets one request at a time
+MAX_HOSTS_AT_ONCE = 100  # hosts asked in parallel (threads that mostly wait); one request at a time per host
 
 
 @dataclass(frozen=True)
