@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.digest import MailSettings, environment
 from notifier.mail import message_id, new_message, sender_domain
+from notifier.mail_settings import MailSettings
 from notifier.settings import NotifySettings
 from notifier.transports import DeliveryFailure, Transport
 from rules.display import one_line
@@ -91,6 +91,8 @@ def render_alert(
         [now.isoformat(timespec="minutes"), *sorted(a.subject for a in lines)],
         sender_domain(mail.sender),
     )
+    from notifier.digest import environment  # the templates load only when an alert is mailed
+
     text = environment(mail.templates_dir).get_template("alert.txt.j2").render(alerts=lines, subject=subject)
     msg = new_message(
         sender=mail.sender,

@@ -20,6 +20,7 @@ import jinja2
 
 from notifier.coverage import CoverageNote
 from notifier.mail import header_text, message_id, new_message, sender_domain
+from notifier.mail_settings import MailSettings
 from notifier.report import Group, build_groups
 from notifier.subscriptions import Preferences
 from notifier.unsubscribe import list_unsubscribe_headers, mailto_url, make_token, unsubscribe_url
@@ -29,25 +30,6 @@ from rules.registry import KINDS
 from rules.summary import subject_line
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
-SENDER_NAME = "policywatch 落户政策提醒"
-
-
-@dataclass(frozen=True)
-class MailSettings:
-    """What rendering needs from the config (the signing key is a secret: kept out of repr)."""
-
-    sender: str
-    reply_to: str = ""
-    operator_email: str = ""
-    public_url: str = ""
-    signing_key: str | None = field(default=None, repr=False)
-    templates_dir: Path | None = None
-    sender_name: str = SENDER_NAME
-
-    @property
-    def contact(self) -> str:
-        """Where a person can write to (unsubscribe mailto, help): operator, else reply-to, else sender."""
-        return self.operator_email or self.reply_to or self.sender
 
 
 @dataclass(frozen=True)

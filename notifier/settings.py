@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from notifier.digest import MailSettings
+from notifier.mail_settings import MailSettings
 from notifier.transports import EmlTransport, SmtpTransport, Transport
 
 

@@ -102,7 +102,7 @@ class Config:
 
     def notify_settings(self) -> NotifySettings:
         """The notifier's part of the config, secrets read and paths made absolute."""
-        from notifier.digest import MailSettings
+        from notifier.mail_settings import MailSettings
         from notifier.settings import NotifySettings
 
         smtp, notify = self.smtp, self.notify

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifier.digest import MailSettings
+from notifier.mail_settings import MailSettings
 from notifier.settings import NotifySettings
 from rules.changes import Change, ChangeProvenance
 from rules.summary import summarise

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from notifier.digest import MailSettings, Recipient, certificate_meaning, render_digest
+from notifier.digest import Recipient, certificate_meaning, render_digest
+from notifier.mail_settings import MailSettings
 from notifier.subscriptions import Preferences
 from notifier.unsubscribe import make_token, verify_token
 from rules.changes import Change, ChangeProvenance
