@@ -16,6 +16,9 @@ subscriber's queue are settled. The measured config reads the same list pages
 each of the cycle's ``process`` and ``notify`` steps runs in its own child process
 (policywatch.cycle.process / notify): CPU seconds of the step (time.process_time around the
 call), SQL statements it executed, and writes (INSERT/UPDATE/DELETE) to operator_alerts.
+Then the whole unchanged poll, ``policywatch run --all`` as cron runs it (pre-check, process,
+notify, job bookkeeping), alternating the sizes: CPU s from ``os.wait4``; every request must
+be answered 304.
 
 ``rules show``: a third database holds one series with ``--rules-versions`` versions of
 ``--rules-rows`` rows each (storage/rulesets.append_version), and one with a tenth of the
@@ -61,8 +64,15 @@ RULES_SERIES = ("xiamen", "points_schedule")
 ALERT_WRITE = re.compile(r"\s*(INSERT INTO|UPDATE|DELETE FROM)\s+operator_alerts\b", re.I)
 
 
-def write_config(work: Path, server: SiteServer, sections: list[str], list_pages: int) -> Path:
-    """policywatch.toml: built-in sources off, the bench sources on, alerts to an operator (.eml)."""
+def write_config(
+    work: Path, server: SiteServer, sections: list[str], list_pages: int, window: int = 730
+) -> Path:
+    """policywatch.toml: built-in sources off, the bench sources on, alerts to an operator (.eml).
+
+    ``window``: crawl.current_window_days. The measured polls use 0: every generated
+    announcement is dated within the default two years, so the default would recheck all
+    of them, a number that grows with the site, where a real site's grows with a year's
+    output; in force documents (none here) would still be rechecked."""
     blocks = [f"[sources.{sid}]\nenabled = false\n" for sid in builtin_sources()]
     blocks += [
         f'[sources.bench-{i}]\nname = "基准 {i}"\nauthority = "hrss"\nregion = "xiamen"\nfamily = "trs"\n'
@@ -73,6 +83,7 @@ def write_config(work: Path, server: SiteServer, sections: list[str], list_pages
     path.write_text(
         f'[database]\nurl = "sqlite:///{work / "pw.db"}"\n[log]\nlevel = "WARNING"\n'
         "[crawl]\ndownload_delay = 0\nstart_jitter_seconds = 0\nobey_robots_txt = false\n"
+        f"current_window_days = {window}\n"
         '[notify]\noperator_email = "ops@example.org"\n\n' + "\n".join(blocks),
         encoding="utf-8",
     )
@@ -123,39 +134,39 @@ def count_alerts(db: Path) -> int:
         engine.dispose()
 
 
-def build(work: Path, announcements: int, timeout: float) -> tuple[Path, list[str]]:
-    """A database holding ``announcements`` announcements, read through a real crawl."""
+def build(work: Path, announcements: int, timeout: float) -> tuple[Path, list[str], SiteServer]:
+    """A database holding ``announcements`` announcements, read through a real crawl; the site
+    stays served for the measured polls."""
     work.mkdir(parents=True)
     per_source = -(-announcements // SOURCES)
     sections = generate(work / "site" / "base", SOURCES, per_source, attachments=max(1, announcements // 12))
     server = SiteServer(work / "site", backlog=128).start()
     problems = []
-    try:
-        fill_pages = -(-per_source // ROWS_PER_PAGE)
-        config = write_config(work, server, sections, fill_pages)
-        cli = [str(BIN / "policywatch"), "--config", str(config)]
-        code, *_ = run_child([*cli, "subscribe", "worker@example.org", "--region", "xiamen"], work, timeout)
-        if code:
-            problems.append(f"subscribe exit {code}")
-        code, *_ = run_child([*cli, "run", "--all"], work, timeout)
-        bad = [r for r in server.requested() if r.status != 200]
-        if bad:
-            problems.append(f"{len(bad)} non-200 answers during the fill, e.g. {bad[0]}")
-        if code not in (0, 1):  # 1: the run reports sources/alerts; anything else is a crash
-            problems.append(f"run --all exit {code}")
-    finally:
-        server.stop()
+    fill_pages = -(-per_source // ROWS_PER_PAGE)
+    config = write_config(work, server, sections, fill_pages)
+    cli = [str(BIN / "policywatch"), "--config", str(config)]
+    code, *_ = run_child([*cli, "subscribe", "worker@example.org", "--region", "xiamen"], work, timeout)
+    if code:
+        problems.append(f"subscribe exit {code}")
+    code, *_ = run_child([*cli, "run", "--all"], work, timeout)
+    bad = [r for r in server.requested() if r.status != 200]
+    if bad:
+        problems.append(f"{len(bad)} non-200 answers during the fill, e.g. {bad[0]}")
+    if code not in (0, 1):  # 1: the run reports sources/alerts; anything else is a crash
+        problems.append(f"run --all exit {code}")
     stored = count_pages(work / "pw.db")
     if stored != SOURCES * per_source:
         problems.append(f"{stored} announcements stored, expected {SOURCES * per_source}")
-    # The measured cycles read the same list pages at both sizes; the server is gone, and
-    # process / notify read only the database.
-    write_config(work, server, sections, LIST_PAGES)
+    # The measured cycles read the same list pages at both sizes.
+    write_config(work, server, sections, LIST_PAGES, window=0)
     settle = measure(work / "policywatch.toml", "process", work, timeout)
     settle = measure(work / "policywatch.toml", "notify", work, timeout)
     if settle is None:
         problems.append("the settling notify failed")
-    return work / "policywatch.toml", problems
+    code, *_ = run_child([*cli, "run", "--all"], work, timeout)  # the first poll at list_pages 3
+    if code:
+        problems.append(f"the settling run --all exit {code}")
+    return work / "policywatch.toml", problems, server
 
 
 def measure(config: Path, step: str, work: Path, timeout: float) -> dict[str, float] | None:
@@ -272,9 +283,11 @@ def main() -> int:
         work = args.keep.resolve() if args.keep else Path(tmp)
         sizes = (args.small, args.large)
         configs = {}
+        servers = []
         for size in sizes:
             started = time.perf_counter()
-            configs[size], found = build(work / f"db{size}", size, args.timeout)
+            configs[size], found, server = build(work / f"db{size}", size, args.timeout)
+            servers.append(server)
             problems += [f"{size}: {p}" for p in found]
             print(f"# built {size}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
         results: dict[tuple[int, str], list[dict[str, float]]] = {(s, st): [] for s in sizes for st in STEPS}
@@ -286,6 +299,20 @@ def main() -> int:
                         problems.append(f"{size} {step}: child failed")
                     else:
                         results[(size, step)].append(r)
+        polls: dict[int, list[float]] = {size: [] for size in sizes}
+        for _ in range(args.rounds):  # the whole unchanged poll, as cron runs it
+            for size in sizes:
+                cli = [str(BIN / "policywatch"), "--config", str(configs[size])]
+                for server in servers:
+                    server.clear()
+                code, cpu, _, _ = run_child([*cli, "run", "--all"], work / f"db{size}", args.timeout)
+                answered = [r for server in servers for r in server.requested()]
+                if code or any(r.status != 304 for r in answered):
+                    problems.append(f"{size} run --all: exit {code}, {len(answered)} answers not all 304")
+                else:
+                    polls[size].append(cpu)
+        for server in servers:
+            server.stop()
         few = max(1, args.rules_versions // 10)
         rules_configs = {
             n: build_rules_db(work / f"rules{n}", n, args.rules_rows) for n in (few, args.rules_versions)
@@ -316,6 +343,12 @@ def main() -> int:
                 a = statistics.median(r["cpu"] for r in small)
                 b = statistics.median(r["cpu"] for r in large)
                 print(f"{step} CPU ratio {sizes[1]}/{sizes[0]} (medians): {b / a:.2f}" if a else "n/a")
+        for size in sizes:
+            if polls[size]:
+                print(f"unchanged poll (run --all) CPU s at {size}: {spread(polls[size], '.3f')}")
+        if polls[sizes[0]] and polls[sizes[1]]:
+            a, b = statistics.median(polls[sizes[0]]), statistics.median(polls[sizes[1]])
+            print(f"unchanged poll CPU ratio {sizes[1]}/{sizes[0]} (medians): {b / a:.2f}")
         for n, values in rss.items():
             if values:
                 print(

@@ -208,9 +208,12 @@ def watched_urls(server: SiteServer, site: Path, sections: list[str], list_pages
 
 
 def write_configs(
-    work: Path, server: SiteServer, sections: list[str], urls: list[str], list_pages: int
+    work: Path, server: SiteServer, sections: list[str], urls: list[str], list_pages: int, lists_only: bool
 ) -> None:
-    """policywatch.toml (built-in sources off, the bench sources on) and urlwatch's three files."""
+    """policywatch.toml (built-in sources off, the bench sources on) and urlwatch's three files.
+
+    ``lists_only``: policywatch rechecks no stored announcement (none is in force here), so it
+    requests exactly the list pages urlwatch watches."""
     blocks = [f"[sources.{sid}]\nenabled = false\n" for sid in builtin_sources()]
     blocks += [
         f'[sources.bench-{i}]\nname = "基准 {i}"\nauthority = "hrss"\nregion = "{REGIONS[i % len(REGIONS)]}"\n'
@@ -219,7 +222,9 @@ def write_configs(
     ]
     (work / "pw" / "policywatch.toml").write_text(
         f'[database]\nurl = "sqlite:///{work / "pw" / "pw.db"}"\n[log]\nlevel = "WARNING"\n'
-        "[crawl]\ndownload_delay = 0\nstart_jitter_seconds = 0\nobey_robots_txt = false\n\n"
+        "[crawl]\ndownload_delay = 0\nstart_jitter_seconds = 0\nobey_robots_txt = false\n"
+        + ("current_window_days = 0\nrecheck_days = 36500\n" if lists_only else "")
+        + "\n"
         + "\n".join(blocks),
         encoding="utf-8",
     )
@@ -431,6 +436,11 @@ def main() -> int:
         "--list-pages", type=int, default=3, help="list pages read per section (policywatch default)"
     )
     parser.add_argument("--unchanged-polls", type=int, default=5)
+    parser.add_argument(
+        "--lists-only",
+        action="store_true",
+        help="policywatch watches the same pages as urlwatch: no rechecks of stored announcements",
+    )
     parser.add_argument("--daemon-slots", type=int, default=5, help="warm daemon slots on the unchanged site")
     parser.add_argument(
         "--new-polls", type=int, default=2, help="polls after one new announcement each (<= 28)"
@@ -463,7 +473,7 @@ def main() -> int:
         server = SiteServer(site, backlog=128).start()
         try:
             urls = watched_urls(server, site, sections, args.list_pages)
-            write_configs(work, server, sections, urls, args.list_pages)
+            write_configs(work, server, sections, urls, args.list_pages, args.lists_only)
             bench = Bench(work, server, len(sections), args.timeout)
             first = (bench.urlwatch("first", []), bench.policywatch("first"))
             idle = []
@@ -482,7 +492,13 @@ def main() -> int:
             server.stop()
         header = (
             f"site: {len(sections)} sources, {args.sources * args.per_source} announcements, "
-            f"{args.attachments} attachments; both tools watch {len(urls)} list pages ({args.list_pages} per source)"
+            f"{args.attachments} attachments; both tools watch {len(urls)} list pages ({args.list_pages} per source); "
+            + (
+                "policywatch rechecks no stored announcement (--lists-only: the same pages as urlwatch)"
+                if args.lists_only
+                else "policywatch also rechecks the current relevant announcements and their attachments "
+                "(its defaults: crawl.current_window_days = 730)"
+            )
         )
         ok = report(first, idle, slots, new, header)
     return 0 if ok else 1
