@@ -183,9 +183,11 @@ def run_notify(
 
             with factory.begin() as session:
                 jobs = due_jobs(session, settings, now, flush, result.errors, monitored)
-        from notifier.robots import RobotClient
+        robots: RobotClient | None = None
+        if jobs:
+            from notifier.robots import RobotClient
 
-        robots = RobotClient(settings.robot_timeout)
+            robots = RobotClient(settings.robot_timeout)
         limit = settings.max_messages_per_run
         waiting: set[int] = set()  # destinations with a temporary failure this run
         mail_down = False  # the mail transport is unusable for every message this run
@@ -197,6 +199,7 @@ def run_notify(
             if job.destination_id in waiting or (mail_down and job.mail is not None):
                 continue  # waits for the next run (a backoff holds the destination's group)
             try:
+                assert robots is not None  # made when there are jobs
                 if not _send_one(factory, transport, robots, job, settings, now, result):
                     waiting.add(job.destination_id)
             except _RunStopped:

@@ -137,6 +137,12 @@ def crawl(ctx: AppContext, source_ids: list[str] | None, *, precheck: bool = Fal
 
 
 def process(ctx: AppContext) -> str:
+    from parsers import PARSER_VERSION
+    from storage.documents import announcements_due
+
+    with ctx.database().begin() as session:  # an idle cycle must not load the parsers and rules
+        if not announcements_due(session, PARSER_VERSION):
+            return "0 documents parsed, 0 versions, 0 changes released, 0 held"
     from policywatch.pipeline import process_new_versions
 
     rep = process_new_versions(ctx.database(), limits=ctx.config.parse_limits())

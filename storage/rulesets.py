@@ -6,14 +6,13 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, or_, select
 from sqlalchemy.orm import Session
 
 from rules.canonical import canonical_json, canonical_rows
 from rules.changes import Change
-from rules.registry import RuleRow
 from storage.documents import insert_ignoring_duplicates
 from storage.models import (
     ChangeRecord,
@@ -25,6 +24,9 @@ from storage.models import (
     VersionReview,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from rules.registry import RuleRow
 
 
 def get_series(session: Session, region: str, kind: str) -> Series:
