@@ -38,11 +38,14 @@ class InProcessCrawler:
         self._startup_error: BaseException | None = None
         self._lock = threading.Lock()  # one crawl at a time: one runner, one set of spiders
         self._closed = threading.Event()  # the reactor was stopped: no more crawls in this process
+        self._refusing = threading.Event()  # shutting down: crawls not yet started are refused
         self._runner: Any = None
         self._spider_classes: dict[SourceDefinition, type] = {}
 
     # -- the reactor thread --
     def start(self) -> InProcessCrawler:
+        if self._startup_error is not None:
+            raise RuntimeError(f"cannot start the crawl reactor: {self._startup_error}")
         if self._thread is None:
             self._thread = threading.Thread(target=self._serve, name="policywatch-reactor", daemon=True)
             self._thread.start()
@@ -85,8 +88,8 @@ class InProcessCrawler:
         """Crawl the sources in one run; every source gets a health, failing if its crawl broke."""
         sources = select_sources(config, source_ids)
         with self._lock:
-            if self._closed.is_set():
-                return self._failed(sources, "the crawler was stopped (shutdown)")
+            if self._closed.is_set() or self._refusing.is_set():
+                return self._failed(sources, "not crawled: shutdown")
             self.start()
             assert self._loop is not None
             future = asyncio.run_coroutine_threadsafe(self._crawl(config, sources), self._loop)
@@ -113,6 +116,10 @@ class InProcessCrawler:
         """Stop the reactor under a crawl that did not stop when asked (the process is ending)."""
         self._closed.set()
         self.close(timeout=2.0)
+
+    def refuse_new(self) -> None:
+        """Shutting down: a crawl that has not started yet returns at once, as not crawled."""
+        self._refusing.set()
 
     def cancel(self) -> int:
         """Ask a running crawl to stop (spiders close and record their runs); returns 1 if one ran."""

@@ -33,8 +33,8 @@ from crawlers.freshness import RecheckPolicy
 from crawlers.health import HealthTracker, SourceHealth
 from crawlers.registry import SourceDefinition, on_domains
 from crawlers.settings import user_agent
-from crawlers.store import CrawlStore
-from storage.documents import KnownDocument, mark_checked, record_crawl_run
+from crawlers.store import CrawlStore, source_record
+from storage.documents import KnownDocument, mark_checked, record_crawl_run, sync_sources
 from storage.list_pages import KnownListPage
 from storage.models import utcnow
 
@@ -136,7 +136,14 @@ def plan_source(
                 plan.needs_crawl = f"{item.url} has no validators to recheck with"
                 return plan
             plan.probes.append(probe)
+    if len({_origin(u) for u in [*(p.url for p in plan.probes), *plan.unfetched]}) > 1:
+        plan.needs_crawl = "its pages are on more than one host"  # robots.txt and pacing are per host
     return plan
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass
@@ -209,7 +216,7 @@ def _ask_host(
             except urllib.error.HTTPError as exc:
                 exc.close()
                 return "" if 400 <= exc.code < 500 else None  # no robots.txt: everything allowed
-            except (OSError, ValueError):
+            except Exception:  # noqa: BLE001 - anything a host sends: the crawl decides
                 return None
 
         allowed = _robots(fetch_text, host_url, agent)
@@ -239,7 +246,7 @@ def _ask_host(
             made += 1
             try:
                 status = fetch(urllib.request.Request(probe.url, headers=headers), crawl.timeout_seconds)
-            except (OSError, ValueError) as exc:
+            except Exception as exc:  # noqa: BLE001 - refused, reset, a bad status line: the crawl decides
                 answer.changed[sid] = f"{probe.url}: {type(exc).__name__}"
                 break
             if status != 304:
@@ -251,9 +258,8 @@ def _ask_host(
 
 
 def _host_of(plan: SourcePlan) -> str:
-    url = plan.probes[0].url if plan.probes else plan.source.start_urls[0]
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    """The one host a plan's requests go to (plan_source hands multi-host sources to the crawl)."""
+    return _origin(plan.probes[0].url if plan.probes else plan.source.start_urls[0])
 
 
 def precheck_sources(
@@ -308,6 +314,7 @@ def precheck_sources(
             sid = plan.source.id
             if sid not in made:
                 continue
+            sync_sources(session, [source_record(plan.source)])  # as a crawl would: names may change
             mark_checked(session, [p.document_id for p in plan.probes if p.document_id is not None], utcnow())
             assert plan.tracker is not None
             health = plan.tracker.result(new=0, changed=0, requests=made[sid], bytes_downloaded=0)

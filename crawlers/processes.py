@@ -76,7 +76,7 @@ class CrawlProcesses:
                 env=child_environment(env),
                 stdin=subprocess.PIPE if stdin_text is not None else None,
                 stdout=subprocess.PIPE,
-                text=True,
+                encoding="utf-8",  # the config (stdin) and the health (stdout) are UTF-8 JSON
             )
             self._running.add(proc)
         try:

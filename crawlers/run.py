@@ -106,7 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     exit_with_parent()
     try:
         config = (
-            CrawlConfig.from_json(sys.stdin.read()) if args.config_stdin else CrawlConfig.from_environment()
+            CrawlConfig.from_json(sys.stdin.buffer.read().decode("utf-8"))
+            if args.config_stdin
+            else CrawlConfig.from_environment()
         )
         select_sources(config, args.source)
     except ValueError as exc:  # a broken hand-over, an unusable source, an unknown id
@@ -115,7 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_scrapy(config.log)
     results = crawl_in_process(config, args.source)
     if args.json:
-        print(json.dumps([h.to_json() for h in results], ensure_ascii=False))
+        out = json.dumps([h.to_json() for h in results], ensure_ascii=False)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(out.encode("utf-8") + b"\n")  # the parent reads UTF-8
     else:
         for h in results:
             print(f"{h.source_id}\t{h.status}\t{h.items_seen}\t{h.new_documents}\t{h.changed_documents}")

@@ -46,6 +46,11 @@ def engine_for(url: str) -> Engine:
     return _ENGINES[url]
 
 
+def source_record(source: SourceDefinition) -> SourceRecord:
+    """The row a source has in the database (names may change with the config; ids never do)."""
+    return SourceRecord(source.id, source.name, source.authority, source.region, source.family)
+
+
 @dataclass
 class Outcome:
     """What storing an item did: a new document, a changed one, or nothing new."""
@@ -60,10 +65,7 @@ class CrawlStore:
 
     def register(self, source: SourceDefinition) -> None:
         with self.sessions.begin() as session:
-            sync_sources(
-                session,
-                [SourceRecord(source.id, source.name, source.authority, source.region, source.family)],
-            )
+            sync_sources(session, [source_record(source)])
 
     def known(self, source_id: str) -> dict[str, KnownDocument]:
         with self.sessions.begin() as session:

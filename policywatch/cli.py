@@ -87,6 +87,7 @@ def _command_module(argv: Sequence[str]) -> str | None:
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
+        allow_abbrev=False,  # `--conf` would hide --config's value from _command_module
         prog="policywatch",
         description="Monitor Fujian settlement (落户) rules for electricians and mail what changed.",
     )

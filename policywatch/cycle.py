@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawlers.health import SourceHealth
+from crawlers.registry import SourceDefinition
 from policywatch.context import AppContext
 
 log = logging.getLogger("policywatch.cycle")
@@ -103,7 +104,13 @@ class Step:
 # -- the steps ------------------------------------------------------------------------
 
 
-def crawl(ctx: AppContext, source_ids: list[str] | None, *, precheck: bool = False) -> list[SourceHealth]:
+def crawl(
+    ctx: AppContext,
+    source_ids: list[str] | None,
+    *,
+    precheck: bool = False,
+    stop: threading.Event | None = None,
+) -> list[SourceHealth]:
     """Crawl the given (or all enabled) sources (see the module docstring for where); an
     unknown id raises SourceError.
 
@@ -120,20 +127,49 @@ def crawl(ctx: AppContext, source_ids: list[str] | None, *, precheck: bool = Fal
     if precheck:
         from crawlers.precheck import precheck_sources
 
-        checked = precheck_sources(config, sources)  # the real clock, as the spider decides
-        health, ids = checked.unchanged, checked.to_crawl
+        try:
+            checked = precheck_sources(config, sources)  # the real clock, as the spider decides
+        except Exception as exc:  # noqa: BLE001 - the crawl reads every source instead
+            log.warning("pre-check failed (%s: %s): crawling every source", type(exc).__name__, exc)
+        else:
+            health, ids = checked.unchanged, checked.to_crawl
         if not ids:
             log.info("all %d sources unchanged (every request answered 304): no crawl", len(health))
             return health
+    if stop is not None and stop.is_set():
+        log.info("shutdown requested: %d sources left for the next cycle", len(ids))
+        failed = [SourceHealth(sid, "failing", errors=1, message="not crawled: shutdown") for sid in ids]
+        return health + failed
     log.info("crawling %d sources: %s", len(ids), ", ".join(ids))
     if ctx.in_process_crawler is not None:
-        crawled = ctx.in_process_crawler.crawl(config, ids)
+        try:
+            crawled = ctx.in_process_crawler.crawl(config, ids)
+        except Exception as exc:  # noqa: BLE001 - each source gets a failing health, and a retry
+            log.error("the crawl could not run: %s: %s", type(exc).__name__, exc)
+            message = f"the crawl could not run: {type(exc).__name__}: {exc}"
+            crawled = [SourceHealth(sid, "failing", errors=1, message=message) for sid in ids]
+            _record_failed(ctx, [s for s in sources if s.id in ids], crawled)
     else:
         from crawlers.runner import crawl_sources
 
         crawled = crawl_sources(config, ids, cwd=ctx.config.base_dir, processes=ctx.crawl_processes)
     order = {s.id: n for n, s in enumerate(sources)}
     return sorted(health + crawled, key=lambda h: order.get(h.source_id, len(order)))
+
+
+def _record_failed(ctx: AppContext, sources: list[SourceDefinition], failed: list[SourceHealth]) -> None:
+    """Crawl rows for sources whose crawl never ran, so that coverage and retries see them."""
+    from crawlers.store import source_record
+    from storage.documents import record_crawl_run, sync_sources
+    from storage.models import utcnow
+
+    now = utcnow()
+    with ctx.database().begin() as session:
+        sync_sources(session, [source_record(s) for s in sources])
+        for h in failed:
+            record_crawl_run(
+                session, h.source_id, started_at=now, status=h.status, errors=1, message=h.message
+            )
 
 
 def process(ctx: AppContext) -> str:
@@ -193,7 +229,7 @@ def run_cycle(
     if do_crawl and source_ids != []:
 
         def _crawl() -> str:
-            report.health = crawl(ctx, source_ids, precheck=True)
+            report.health = crawl(ctx, source_ids, precheck=True, stop=stop)
             return ", ".join(f"{h.source_id}={h.status}" for h in report.health)
 
         step("crawl", _crawl)

@@ -204,6 +204,8 @@ class Daemon:
                 self.schedule.shutdown_grace_seconds,
             )
         self.stop.set()
+        if self.ctx.in_process_crawler is not None:
+            self.ctx.in_process_crawler.refuse_new()
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self._signals += 1

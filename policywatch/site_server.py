@@ -207,6 +207,10 @@ def _make_handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
             self._serve(send_body=False)
 
         def _send(self, status: int, headers: dict[str, str], body: bytes, send_body: bool) -> None:
+            # recorded first: a client that has its answer may look at the log at once
+            site._record(
+                RequestRecord(self.command, self.path, dict(self.headers.items()), status, len(body))
+            )
             self.send_response(status)
             headers = {"Content-Length": str(len(body)), **headers}
             for name, value in headers.items():
@@ -214,9 +218,6 @@ def _make_handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if send_body and body:
                 self.wfile.write(body)
-            site._record(
-                RequestRecord(self.command, self.path, dict(self.headers.items()), status, len(body))
-            )
 
         def _serve(self, send_body: bool) -> None:
             challenge = site._challenge_for(self.path, self.headers.get("Cookie"))

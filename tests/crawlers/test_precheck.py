@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,7 @@ def test_an_unchanged_source_is_planned_as_its_list_page_and_the_documents_due()
         ("list never read", "not read before"),
         ("entry retitled", "retitled"),
         ("due without validators", "no validators"),
+        ("two hosts", "more than one host"),
     ],
 )
 def test_what_only_a_crawl_can_answer(case: str, reason: str) -> None:
@@ -105,6 +107,10 @@ def test_what_only_a_crawl_can_answer(case: str, reason: str) -> None:
     elif case == "due without validators":
         known = {page.url: _doc(1, page.url, etag=None, relevant=True)}
         in_force = frozenset({1})
+    elif case == "two hosts":  # robots.txt and pacing are per host: the crawl handles it
+        other = _doc(2, "http://127.0.0.2:9/xxgk/b.htm", last_checked_at=None)  # to fetch, on host 2
+        source = _source(allowed_domains=("127.0.0.1", "127.0.0.2"))
+        lists, known = _list([page, other]), {page.url: page, other.url: other}
     plan = plan_source(source, lists, known, _policy(in_force), list_pages=3)
     assert plan.needs_crawl is not None and reason in plan.needs_crawl
 
@@ -173,6 +179,12 @@ def test_a_changed_page_or_an_error_hands_the_source_to_the_crawl(
 
     site.add_fault(r"/xxgk/tzgg/$", status=500)
     assert precheck_sources(config, sources).to_crawl == ["t-pre"]
+
+    def bad_status_line(_request: object, _timeout: float) -> int:
+        raise http.client.BadStatusLine("HTTP/9 nonsense")  # not an OSError: must not escape
+
+    site.clear()
+    assert precheck_sources(config, sources, fetch=bad_status_line).to_crawl == ["t-pre"]
     site.clear()
     site.set_state("changed")
     result = precheck_sources(config, sources)

@@ -210,3 +210,24 @@ def test_the_heartbeat_thread_notices_a_lost_lease(sessions: sessionmaker[Sessio
     with sessions.begin() as s:  # a lost lease is not released: it is someone else's now
         state = lock_state(s, "policywatch")
         assert state is not None and state.holder == "elsewhere:1:z"
+
+
+def test_a_crawl_that_cannot_run_fails_its_sources_and_records_them(
+    engine: object, database_url: str, tmp_path: Path
+) -> None:
+    """The warm crawler raising (a spider that cannot be created, a dead reactor) is a failed
+    crawl of each source, recorded so that coverage and retries see it, never an unknown."""
+    from crawlers.health import SourceHealth
+    from storage.documents import last_crawl_runs
+
+    class BrokenCrawler:
+        def crawl(self, config: object, ids: list[str]) -> list[SourceHealth]:
+            raise RuntimeError("spider could not be created")
+
+    ctx = _ctx(tmp_path, database_url)
+    ctx.in_process_crawler = BrokenCrawler()  # type: ignore[assignment]
+    health = cycle.crawl(ctx, [SOURCE_ID], precheck=True)  # never crawled: the pre-check hands it on
+    assert [(h.source_id, h.status) for h in health] == [(SOURCE_ID, "failing")]
+    assert "spider could not be created" in health[0].message
+    with ctx.database().begin() as session:
+        assert last_crawl_runs(session)[SOURCE_ID].status == "failing"

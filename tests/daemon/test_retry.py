@@ -113,8 +113,8 @@ def test_the_daemon_schedules_the_retry_when_it_comes_before_the_next_slot(
         daemon.retry_early(spec, failed + 6 * MIN)
         assert daemon.scheduler.get_job(spec.id).next_run_time == failed + 16 * MIN
 
-        slot = daemon.scheduler.get_job(f"slot:{crawl}")
-        if slot is not None:  # a slot sooner than the retry crawls the source: no retry of its own
+        if crawl != NEVER:  # a slot sooner than the retry crawls the source: no retry of its own
+            slot = daemon.scheduler.get_job(f"slot:{crawl}")
             slot.modify(next_run_time=failed + 7 * MIN)
             daemon.retry_early(spec, failed + 6 * MIN)
             assert daemon.scheduler.get_job(spec.id) is None
