@@ -17,7 +17,9 @@ as median (min, max) over the pairs, the ratio full/bare (aim >= 0.7), an artefa
 whose sides got different request counts or saw connection errors is flagged), and for the
 first pair's database the second (unchanged) poll's requests and bytes as a share of the
 first (aim for bytes <= 5 %; the requests include a conditional recheck of every current
-relevant document, see bench/freshness.py).
+relevant document, see bench/freshness.py). CPU seconds include each crawl process's start-up
+(imports), which the pages/s window (first answer to exit) leaves out; on a shared machine
+the CPU-per-page ratio is the steadier figure.
 """
 
 from __future__ import annotations
@@ -275,6 +277,10 @@ def main() -> int:
     print(f"full pipeline pages/s: {spread([s.pages_per_second for s in fulls], '{:.0f}')}")
     print(f"bare scrapy spider pages/s: {spread([s.pages_per_second for s in bares], '{:.0f}')}")
     print(f"ratio full/bare: {spread(ratios, '{:.2f}')} (aim >= 0.7)")
+    # CPU per page is what this bench is about, and unlike pages/s it hardly moves when
+    # other processes compete for the cores: bare / full, comparable with the ratio above.
+    cpu_ratios = [(b.cpu_seconds / b.responses) / (f.cpu_seconds / f.responses) for f, b in pairs]
+    print(f"ratio of CPU per page bare/full: {spread(cpu_ratios, '{:.2f}')}")
     print(f"full pipeline CPU s: {spread([s.cpu_seconds for s in fulls])}")
     print(f"bare scrapy spider CPU s: {spread([s.cpu_seconds for s in bares])}")
     print(f"full pipeline CPU ms per page: {spread([1000 * s.cpu_seconds / s.responses for s in fulls])}")

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, and_, case, exists, func, select
+from sqlalchemy import Table, and_, bindparam, case, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -130,6 +130,13 @@ def get_or_create_document(
     return doc, created
 
 
+# Core statements built once: a crawl runs them thousands of times, and building an ORM query
+# each time cost more than running it.
+_documents, _versions = Document.__table__.c, DocumentVersion.__table__.c
+_DOCUMENT_ID_BY_URL = select(_documents.id).where(_documents.url == bindparam("url"))
+_ANY_VERSION = select(_versions.id).where(_versions.document_id == bindparam("document_id")).limit(1)
+
+
 def document_id(
     session: Session,
     source_id: str,
@@ -141,7 +148,7 @@ def document_id(
     list_date: dt.date | None = None,
 ) -> int:
     """get_or_create_document's document id, without loading the document (what a crawl needs)."""
-    found = session.scalar(select(Document.id).where(Document.url == url))
+    found = session.scalar(_DOCUMENT_ID_BY_URL, {"url": url})
     if found is None:
         values = {
             "source_id": source_id,
@@ -154,7 +161,7 @@ def document_id(
         }
         found = _inserted_key(session, Document.__table__, values)  # type: ignore[arg-type]
         if found is None:  # another writer added it meanwhile
-            found = session.scalar(select(Document.id).where(Document.url == url))
+            found = session.scalar(_DOCUMENT_ID_BY_URL, {"url": url})
     assert found is not None
     return int(found)
 
@@ -211,8 +218,7 @@ def latest_version(session: Session, document_id: int) -> DocumentVersion | None
 
 def has_versions(session: Session, document_id: int) -> bool:
     """Whether the document has any version (without loading one)."""
-    query = select(DocumentVersion.id).where(DocumentVersion.document_id == document_id).limit(1)
-    return session.scalar(query) is not None
+    return session.scalar(_ANY_VERSION, {"document_id": document_id}) is not None
 
 
 def attachments_of(session: Session, document_id: int) -> list[Document]:
