@@ -13,7 +13,6 @@ works.
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 import time
@@ -23,8 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
-
-log = logging.getLogger("crawlers")
 
 Job = Callable[[Session], Any]
 
