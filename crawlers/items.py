@@ -1,4 +1,4 @@
-"""Items the spiders yield and the storage pipeline writes (one transaction each)."""
+"""Items the spiders yield and the storage pipeline writes (each in its own SAVEPOINT, see crawlers/batch_writer.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The storage pipeline: items into the database, and the source's health at the end.
 
-Each item is stored in its own transaction (crawlers/store.py), so an error in one item
-or later in the crawl never loses what was stored before it.
+Each item is stored in its own SAVEPOINT of a batched transaction (crawlers/batch_writer.py)
+and ``process_item`` returns only once that transaction committed, so an error in one item
+or later in the crawl never loses what was acknowledged before it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from scrapy.crawler import Crawler
 
 from crawlers.health import SourceHealth, printable
 from crawlers.items import AttachmentItem, PageItem
-from crawlers.store import WRITER
 
 log = logging.getLogger("crawlers")
 
@@ -36,8 +36,7 @@ class StoragePipeline:
 
     async def process_item(self, item: Any) -> Any:
         try:
-            loop = asyncio.get_running_loop()
-            outcome = await loop.run_in_executor(WRITER, self.spider.store.save, item)
+            outcome = await asyncio.wrap_future(self.spider.store.save(item))
         except Exception as exc:  # one bad item must not stop the crawl
             self.failures += 1
             url = getattr(item, "url", None) or getattr(item, "page_url", type(item).__name__)
@@ -69,9 +68,7 @@ class StoragePipeline:
             )
         spider.final_health = health
         try:  # through the writer thread: after this crawl's items, never blocking the reactor
-            await asyncio.get_running_loop().run_in_executor(
-                WRITER, spider.store.record_run, health, spider.started_at
-            )
+            await asyncio.wrap_future(spider.store.record_run(health, spider.started_at))
         except Exception as exc:
             log.error("%s: could not record the crawl run: %s", spider.name, exc)
         log.info(

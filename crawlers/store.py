@@ -1,18 +1,22 @@
 """The crawl's view of the database, through storage/ functions only (no SQL here).
 
-One engine per database URL per process (all spiders of a batch share it); every item is
-written in its own transaction, so a failure later in the crawl loses nothing stored before.
+One engine per database URL per process (all spiders of a batch share it). Items are
+written by one writer thread in batched transactions, each item in its own SAVEPOINT
+(crawlers/batch_writer.py): an item is acknowledged only once its transaction committed,
+so a failure later in the crawl loses nothing acknowledged before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawlers.batch_writer import BatchWriter
 from crawlers.health import SourceHealth
 from crawlers.items import AttachmentItem, ListEntriesItem, ListPageItem, NotModifiedItem, PageItem
 from crawlers.registry import SourceDefinition
@@ -20,11 +24,12 @@ from storage.database import make_engine, session_factory
 from storage.documents import (
     KnownDocument,
     SourceRecord,
-    get_or_create_document,
+    add_document_version,
+    add_listed_documents,
+    document_id,
+    has_versions,
     known_documents,
-    latest_version,
     record_crawl_run,
-    record_document_version,
     sync_sources,
     update_fetch_state,
 )
@@ -35,7 +40,7 @@ from storage.schema import ensure_schema
 _ENGINES: dict[str, Engine] = {}
 # All writes of a crawl process go through one thread: off the reactor, so downloads go on
 # while SQLite commits, and in order, so a page is stored before its attachments.
-WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policywatch-store")
+WRITER = BatchWriter()
 
 
 def engine_for(url: str) -> Engine:
@@ -60,8 +65,9 @@ class Outcome:
 
 
 class CrawlStore:
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, writer: BatchWriter = WRITER) -> None:
         self.sessions: sessionmaker[Session] = session_factory(engine_for(database_url))
+        self.writer = writer
 
     def register(self, source: SourceDefinition) -> None:
         with self.sessions.begin() as session:
@@ -79,35 +85,42 @@ class CrawlStore:
         with self.sessions.begin() as session:
             return frozenset(documents_in_force(session, at))
 
-    def save(self, item: object) -> Outcome:
-        with self.sessions.begin() as session:
-            if isinstance(item, ListEntriesItem):
-                for entry in item.entries:
-                    get_or_create_document(
-                        session, item.source_id, entry.url, list_title=entry.title, list_date=entry.list_date
-                    )
-                return Outcome()  # a document counts as new once its first version is stored
-            if isinstance(item, ListPageItem):
-                record_list_page(session, item.source_id, item.page)
-                return Outcome()
-            if isinstance(item, PageItem):
-                return self._save_page(session, item)
-            if isinstance(item, AttachmentItem):
-                return self._save_attachment(session, item)
-            if isinstance(item, NotModifiedItem):
-                doc, _ = get_or_create_document(session, item.source_id, item.url)
-                update_fetch_state(session, doc.id, list_title=item.list_title, list_date=item.list_date)
-                return Outcome()
+    def save(self, item: object) -> Future[Outcome]:
+        """Store the item through the writer thread; the future resolves once it is committed."""
+        return self.writer.submit(self.sessions, partial(self._save, item=item))
+
+    def record_run(self, health: SourceHealth, started_at: dt.datetime) -> Future[None]:
+        """The crawl run, through the writer thread: after this crawl's items."""
+        return self.writer.submit(
+            self.sessions, partial(self._record_run, health=health, started_at=started_at)
+        )
+
+    def _save(self, session: Session, item: object) -> Outcome:
+        if isinstance(item, ListEntriesItem):
+            rows = ((entry.url, entry.title, entry.list_date) for entry in item.entries)
+            add_listed_documents(session, item.source_id, rows)
+            return Outcome()  # a document counts as new once its first version is stored
+        if isinstance(item, ListPageItem):
+            record_list_page(session, item.source_id, item.page)
+            return Outcome()
+        if isinstance(item, PageItem):
+            return self._save_page(session, item)
+        if isinstance(item, AttachmentItem):
+            return self._save_attachment(session, item)
+        if isinstance(item, NotModifiedItem):
+            doc_id = document_id(session, item.source_id, item.url)
+            update_fetch_state(session, doc_id, list_title=item.list_title, list_date=item.list_date)
+            return Outcome()
         raise TypeError(f"unknown item {type(item).__name__}")
 
     def _save_page(self, session: Session, item: PageItem) -> Outcome:
-        doc, _ = get_or_create_document(
+        doc_id = document_id(
             session, item.source_id, item.url, list_title=item.list_title, list_date=item.list_date
         )
-        had_version = latest_version(session, doc.id) is not None
-        _, is_new = record_document_version(
+        had_version = has_versions(session, doc_id)
+        is_new = add_document_version(
             session,
-            doc.id,
+            doc_id,
             item.body,
             content_type=item.content_type,
             etag=item.etag,
@@ -121,7 +134,7 @@ class CrawlStore:
         )
         update_fetch_state(
             session,
-            doc.id,
+            doc_id,
             etag=item.etag,
             last_modified=item.last_modified,
             list_title=item.list_title,
@@ -130,14 +143,14 @@ class CrawlStore:
         return Outcome(new=is_new and not had_version, changed=is_new and had_version)
 
     def _save_attachment(self, session: Session, item: AttachmentItem) -> Outcome:
-        parent, _ = get_or_create_document(session, item.source_id, item.parent_url)
-        doc, _ = get_or_create_document(
-            session, item.source_id, item.url, role="attachment", parent_id=parent.id, list_title=item.name
+        parent_id = document_id(session, item.source_id, item.parent_url)
+        doc_id = document_id(
+            session, item.source_id, item.url, role="attachment", parent_id=parent_id, list_title=item.name
         )
-        had_version = latest_version(session, doc.id) is not None
-        _, is_new = record_document_version(
+        had_version = has_versions(session, doc_id)
+        is_new = add_document_version(
             session,
-            doc.id,
+            doc_id,
             item.body,
             content_type=item.content_type,
             etag=item.etag,
@@ -145,21 +158,21 @@ class CrawlStore:
             title=item.name,
             meta={"format": item.file_format, "parent_url": item.parent_url},
         )
-        update_fetch_state(session, doc.id, etag=item.etag, last_modified=item.last_modified)
+        update_fetch_state(session, doc_id, etag=item.etag, last_modified=item.last_modified)
         return Outcome(new=is_new and not had_version, changed=is_new and had_version)
 
-    def record_run(self, health: SourceHealth, started_at: dt.datetime) -> None:
-        with self.sessions.begin() as session:
-            record_crawl_run(
-                session,
-                health.source_id,
-                started_at=started_at,
-                status=health.status,
-                items_seen=health.items_seen,
-                new_documents=health.new_documents,
-                changed_documents=health.changed_documents,
-                requests=health.requests,
-                bytes_downloaded=health.bytes_downloaded,
-                errors=health.errors,
-                message=health.message or None,
-            )
+    @staticmethod
+    def _record_run(session: Session, health: SourceHealth, started_at: dt.datetime) -> None:
+        record_crawl_run(
+            session,
+            health.source_id,
+            started_at=started_at,
+            status=health.status,
+            items_seen=health.items_seen,
+            new_documents=health.new_documents,
+            changed_documents=health.changed_documents,
+            requests=health.requests,
+            bytes_downloaded=health.bytes_downloaded,
+            errors=health.errors,
+            message=health.message or None,
+        )

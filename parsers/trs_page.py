@@ -242,12 +242,24 @@ def _info_table(root: lxml.html.HtmlElement) -> dict[str, str]:
     return info
 
 
+def _may_name_a_file(href: str) -> bool:
+    """False when the link itself shows it is no attachment (a page's dozens of navigation
+    links), so that only the others are resolved. Resolving a reference keeps its last path
+    segment; a reference whose path ends in a directory ("/", ".", "..") resolves to one; only
+    a reference without a path (a query) takes the page's own."""
+    path = urlsplit(href).path
+    if not path:
+        return True
+    name = path.rsplit("/", 1)[-1]
+    return name not in ("", ".", "..") and name.rsplit(".", 1)[-1].lower() in ATTACHMENT_EXTS
+
+
 def _attachments(root: lxml.html.HtmlElement, url: str) -> list[Attachment]:
     page_host = _host(url)
     found: dict[str, Attachment] = {}
     for a in root.iter("a"):
         href = a.get("href")
-        if not _is_link(href):
+        if not _is_link(href) or not _may_name_a_file(href.strip()):  # type: ignore[union-attr]
             continue
         full = urljoin(url, href.strip())  # type: ignore[union-attr]
         path = urlsplit(full).path.lower()

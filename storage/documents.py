@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, and_, case, exists, func, select, update
+from sqlalchemy import Table, and_, bindparam, case, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -31,20 +32,45 @@ def insert_ignoring_duplicates(session: Session, table: Table, values: dict[str,
     """INSERT that leaves an existing row alone: the database, not a read-then-write, decides.
 
     Returns whether this call inserted the row."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":  # dialect modules imported here: the PostgreSQL one costs ~25 ms
+    return _inserted_key(session, table, values) is not None
+
+
+def _inserted_key(session: Session, table: Table, values: dict[str, Any]) -> Any:
+    """The primary key of the row this INSERT … ON CONFLICT DO NOTHING added, or None."""
+    # RETURNING tells reliably whether a row went in (rowcount is -1 on some drivers).
+    row = session.execute(_insert_ignoring(session.get_bind().dialect.name, table, True), values).first()
+    return row[0] if row is not None else None
+
+
+@functools.cache
+def _insert_ignoring(dialect: str, table: Table, returning: bool) -> Any:
+    """Built once per dialect and table, the values passed as parameters: building the
+    statement with the values inline cost more than running it (a crawl inserts thousands)."""
+    stmt = _dialect_insert(dialect, table).on_conflict_do_nothing()
+    return stmt.returning(list(table.primary_key.columns)[0]) if returning else stmt
+
+
+@functools.cache
+def _upsert(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
+    """INSERT, or UPDATE of ``columns`` when the primary key exists (built once per column set)."""
+    stmt = _dialect_insert(dialect, table)
+    keys = [c.name for c in table.primary_key.columns]
+    return stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: stmt.excluded[c] for c in columns if c not in keys}
+    )
+
+
+def _dialect_insert(dialect: str, table: Table) -> Any:
+    # the dialect modules are imported here: the PostgreSQL one costs ~25 ms at start-up
+    if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql
 
-        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
         from sqlalchemy.dialects import sqlite
 
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(dialect)
-    # RETURNING tells reliably whether a row went in (rowcount is -1 on some drivers).
-    key = list(table.primary_key.columns)[0]
-    return session.execute(stmt.returning(key)).first() is not None
+        return sqlite.insert(table)
+    raise NotImplementedError(dialect)  # pragma: no cover - only SQLite and PostgreSQL are supported
 
 
 @dataclass(frozen=True)
@@ -108,21 +134,80 @@ def get_or_create_document(
     return doc, created
 
 
+# Core statements built once: a crawl runs them thousands of times, and building an ORM query
+# each time cost more than running it.
+_documents, _versions = Document.__table__.c, DocumentVersion.__table__.c
+_DOCUMENT_ID_BY_URL = select(_documents.id).where(_documents.url == bindparam("url"))
+_ANY_VERSION = select(_versions.id).where(_versions.document_id == bindparam("document_id")).limit(1)
+
+
+def document_id(
+    session: Session,
+    source_id: str,
+    url: str,
+    *,
+    role: str = "page",
+    parent_id: int | None = None,
+    list_title: str | None = None,
+    list_date: dt.date | None = None,
+) -> int:
+    """get_or_create_document's document id, without loading the document (what a crawl needs)."""
+    found = session.scalar(_DOCUMENT_ID_BY_URL, {"url": url})
+    if found is None:
+        values = {
+            "source_id": source_id,
+            "url": url,
+            "role": role,
+            "parent_id": parent_id,
+            "list_title": list_title,
+            "list_date": list_date,
+            "first_seen_at": utcnow(),
+        }
+        found = _inserted_key(session, Document.__table__, values)  # type: ignore[arg-type]
+        if found is None:  # another writer added it meanwhile
+            found = session.scalar(_DOCUMENT_ID_BY_URL, {"url": url})
+    assert found is not None
+    return int(found)
+
+
+def add_listed_documents(
+    session: Session, source_id: str, rows: Iterable[tuple[str, str | None, dt.date | None]]
+) -> None:
+    """A document for each listed (url, title, date) not stored yet, in one statement; the
+    documents already stored are left as they are (as get_or_create_document does)."""
+    now = utcnow()
+    values = [
+        {
+            "source_id": source_id,
+            "url": url,
+            "role": "page",
+            "parent_id": None,
+            "list_title": title,
+            "list_date": date,
+            "first_seen_at": now,
+        }
+        for url, title, date in rows
+    ]
+    if values:
+        dialect = session.get_bind().dialect.name
+        session.execute(_insert_ignoring(dialect, Document.__table__, False), values)  # type: ignore[arg-type]
+
+
 def store_blob(session: Session, data: bytes, content_type: str | None = None) -> str:
     """Store bytes once under their sha256 and return the hash."""
     digest = sha256_hex(data)
-    if session.get(Blob, digest) is None:
-        insert_ignoring_duplicates(
-            session,
-            Blob.__table__,  # type: ignore[arg-type]
-            {
-                "sha256": digest,
-                "size": len(data),
-                "content_type": content_type,
-                "data": data,
-                "created_at": utcnow(),
-            },
-        )
+    # No look-up first: it would cost a query for every new blob, and the insert skips a known one.
+    insert_ignoring_duplicates(
+        session,
+        Blob.__table__,  # type: ignore[arg-type]
+        {
+            "sha256": digest,
+            "size": len(data),
+            "content_type": content_type,
+            "data": data,
+            "created_at": utcnow(),
+        },
+    )
     return digest
 
 
@@ -133,6 +218,11 @@ def latest_version(session: Session, document_id: int) -> DocumentVersion | None
         .order_by(DocumentVersion.id.desc())
         .limit(1)
     )
+
+
+def has_versions(session: Session, document_id: int) -> bool:
+    """Whether the document has any version (without loading one)."""
+    return session.scalar(_ANY_VERSION, {"document_id": document_id}) is not None
 
 
 def attachments_of(session: Session, document_id: int) -> list[Document]:
@@ -210,39 +300,63 @@ def record_document_version(
     The same bytes fetched again add nothing (the unique (document, sha256) constraint
     settles races between concurrent writers).
     """
-    digest = store_blob(session, data, content_type)
-    existing = session.scalar(
-        select(DocumentVersion).where(
-            DocumentVersion.document_id == document_id, DocumentVersion.sha256 == digest
-        )
-    )
-    if existing is not None:
-        return existing, False
-    created = insert_ignoring_duplicates(
+    created = add_document_version(
         session,
-        DocumentVersion.__table__,  # type: ignore[arg-type]
-        {
-            "document_id": document_id,
-            "sha256": digest,
-            "fetched_at": utcnow(),
-            "etag": etag,
-            "last_modified": last_modified,
-            "content_type": content_type,
-            "encoding": encoding,
-            "title": title,
-            "published_at": published_at,
-            "doc_number": doc_number,
-            "issuer": issuer,
-            "meta": meta or {},
-        },
+        document_id,
+        data,
+        content_type=content_type,
+        etag=etag,
+        last_modified=last_modified,
+        encoding=encoding,
+        title=title,
+        published_at=published_at,
+        doc_number=doc_number,
+        issuer=issuer,
+        meta=meta,
     )
     version = session.scalar(
         select(DocumentVersion).where(
-            DocumentVersion.document_id == document_id, DocumentVersion.sha256 == digest
+            DocumentVersion.document_id == document_id, DocumentVersion.sha256 == sha256_hex(data)
         )
     )
     assert version is not None
     return version, created
+
+
+def add_document_version(
+    session: Session,
+    document_id: int,
+    data: bytes,
+    *,
+    content_type: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    encoding: str | None = None,
+    title: str | None = None,
+    published_at: dt.date | None = None,
+    doc_number: str | None = None,
+    issuer: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> bool:
+    """record_document_version without loading the version: whether these bytes were new.
+
+    Two statements (the blob, the version), whatever was stored before: a crawl stores thousands."""
+    digest = store_blob(session, data, content_type)
+    values = {
+        "document_id": document_id,
+        "sha256": digest,
+        "fetched_at": utcnow(),
+        "etag": etag,
+        "last_modified": last_modified,
+        "content_type": content_type,
+        "encoding": encoding,
+        "title": title,
+        "published_at": published_at,
+        "doc_number": doc_number,
+        "issuer": issuer,
+        "meta": meta or {},
+    }
+    return insert_ignoring_duplicates(session, DocumentVersion.__table__, values)  # type: ignore[arg-type]
 
 
 def update_fetch_state(
@@ -253,23 +367,18 @@ def update_fetch_state(
     last_modified: str | None = None,
     list_title: str | None = None,
     list_date: dt.date | None = None,
-) -> FetchState:
-    """Remember when a URL was last checked and its validators (operational, not history)."""
-    state = session.get(FetchState, document_id)
-    if state is None:
-        state = FetchState(document_id=document_id)
-        session.add(state)
-    state.last_checked_at = utcnow()
-    if etag is not None:
-        state.etag = etag
-    if last_modified is not None:
-        state.last_modified = last_modified
-    if list_title is not None:
-        state.list_title = list_title
-    if list_date is not None:
-        state.list_date = list_date
-    session.flush()
-    return state
+) -> None:
+    """Remember when a URL was last checked and its validators (operational, not history).
+
+    One upsert of the given fields (a read, then a write, cost twice as much in a crawl)."""
+    given = {"etag": etag, "last_modified": last_modified, "list_title": list_title, "list_date": list_date}
+    values = {"document_id": document_id, "last_checked_at": utcnow()}
+    values.update((name, value) for name, value in given.items() if value is not None)
+    stmt = _upsert(session.get_bind().dialect.name, FetchState.__table__, tuple(values))  # type: ignore[arg-type]
+    session.execute(stmt, values)
+    # a FetchState this session loaded before must not hide the new values
+    if (state := session.identity_map.get(session.identity_key(FetchState, document_id))) is not None:
+        session.expire(state)
 
 
 def mark_checked(session: Session, document_ids: Collection[int], at: dt.datetime) -> None:

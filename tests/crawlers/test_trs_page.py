@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urljoin, urlsplit
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from parsers.blocking import detect_block
 from parsers.decoding import decode_html
-from parsers.trs_page import extract_detail_page, extract_list_page, url_date
+from parsers.trs_page import (
+    ATTACHMENT_EXTS,
+    _may_name_a_file,
+    extract_detail_page,
+    extract_list_page,
+    url_date,
+)
 from tests.crawlers.crawl_helpers import GOV, HRSS
 
 BASE = "http://rst.example.gov.cn/xxgk/tzgg/"
@@ -97,3 +107,27 @@ def test_block_detection() -> None:
     assert detect_block(200, {"set-cookie": "__jsluid_s=abc; path=/"}, page) is None
     shell = "<html><body><script>document.cookie='__jsl_clearance=1'</script></body></html>"
     assert "__jsluid" in (detect_block(200, {"set-cookie": "__jsluid_s=abc"}, shell) or "")
+
+
+SEGMENTS = st.sampled_from(
+    ["", ".", "..", "a", "b.htm", "P02025.pdf", "x.DOCX", "dir.pdf", "f.xls", "list", "pdf", "t_1.html"]
+)
+HREFS = st.builds(
+    lambda lead, parts, tail: lead + "/".join(parts) + tail,
+    st.sampled_from(["", "/", "./", "../", "http://127.0.0.1/", "//other.example/", "?"]),
+    st.lists(SEGMENTS, max_size=4),
+    st.sampled_from(["", "?id=1", "#top", ";v=2", "/"]),
+)
+
+
+@given(
+    HREFS,
+    st.sampled_from(
+        ["http://h.example/s/tzgg/t2025_1.htm", "http://h.example/a.pdf/", "http://h.example/d.pdf"]
+    ),
+)
+def test_links_skipped_unresolved_are_never_attachments(href: str, page_url: str) -> None:
+    """Only links whose own name may be a file are resolved: the rest never resolve to one."""
+    if not _may_name_a_file(href):
+        path = urlsplit(urljoin(page_url, href)).path.lower()
+        assert path.rsplit(".", 1)[-1] not in ATTACHMENT_EXTS
