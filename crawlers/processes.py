@@ -33,8 +33,8 @@ def exit_with_parent() -> None:
     Linux kills the child when the parent dies (PR_SET_PDEATHSIG); if the parent is already
     gone by the time this runs, exit at once. SIGKILL, not SIGTERM: Scrapy answers SIGTERM
     with a graceful stop that waits for requests in flight, and nobody is left to read the
-    result. What the child stored stays stored (every item is its own transaction); the next
-    run redoes the rest. Elsewhere than Linux this does nothing.
+    result. What the child stored stays stored (an item is acknowledged only once its
+    transaction committed); the next run redoes the rest. Elsewhere than Linux this does nothing.
     """
     expected = os.environ.get(PARENT_PID_ENV)
     try:
@@ -99,9 +99,9 @@ class CrawlProcesses:
     def terminate(self, wait_seconds: float = 10.0) -> int:
         """SIGTERM the running children (Scrapy closes its spiders and records the run), then SIGKILL.
 
-        Those still running after ``wait_seconds`` are killed. Every item a crawl stored is
-        its own committed transaction, so whatever stops it, the database holds whole
-        document versions only. Returns how many children were running.
+        Those still running after ``wait_seconds`` are killed. Items are committed in batches,
+        each in a SAVEPOINT, so whatever stops a crawl, the database holds whole document
+        versions only. Returns how many children were running.
         """
         with self._lock:
             procs = list(self._running)
