@@ -18,16 +18,20 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.crawl_site import generate, sources_toml
-from crawlers.runner import crawl_sources
-from policywatch.config import load_config
-from policywatch.site_server import SiteServer
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # bench/run_all runs it as a script
+
+from bench.crawl_site import generate, sources_toml  # noqa: E402
+from crawlers.runner import crawl_sources  # noqa: E402
+from policywatch.config import load_config  # noqa: E402
+from policywatch.site_server import SiteServer  # noqa: E402
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") / 1024
 

@@ -29,7 +29,8 @@ from .meta import (
     year_hint,
 )
 from .narrative import NarrativeReader, apply_loose_conditions, default_channel
-from .rows import NO_RULES_FOUND, TABLE_PROBLEM_CODES, DocumentInput, DocumentMeta, ParseProblem, ParseResult
+from .problem_codes import NO_RULES_FOUND, TABLE_PROBLEM_CODES
+from .rows import DocumentInput, DocumentMeta, ParseProblem, ParseResult
 from .sniff import sniff_format
 from .tables import TableReader
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, exists, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from parsers.rows import NO_RULES_FOUND, TABLE_PROBLEM_CODES
+from parsers.problem_codes import NO_RULES_FOUND, TABLE_PROBLEM_CODES
 from storage.documents import insert_ignoring_duplicates
 from storage.models import (
     CrawlRun,
