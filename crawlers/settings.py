@@ -42,6 +42,9 @@ DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
 COOKIES_ENABLED = False  # anti-bot cookies are not something to replay
 TELNETCONSOLE_ENABLED = False
+# Scrapy re-reads a callback's source on (almost) every response to warn about a generator
+# that returns a value: its weak cache of bound methods never hits. ~4 % of a crawl's CPU.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}  # no listening ports
 HTTPCACHE_ENABLED = False  # validators live in the database (FetchState)
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
