@@ -31,9 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.crawl_site import generate  # noqa: E402
+from bench.crawl_site import generate, sources_toml  # noqa: E402
 from bench.urlwatch_compare import run_measured  # noqa: E402
-from crawlers.registry import builtin_sources  # noqa: E402
 
 SERVER = r"""
 import json, sys
@@ -60,16 +59,11 @@ def hosts(n: int) -> list[str]:
 
 
 def write_config(work: Path, urls: list[str]) -> Path:
-    blocks = [f"[sources.{sid}]\nenabled = false\n" for sid in builtin_sources()]
-    blocks += [
-        f'[sources.cap-{i}]\nname = "容量 {i}"\nauthority = "hrss"\nregion = "xiamen"\nfamily = "trs"\n'
-        f'start_urls = ["{url}s0/tzgg/"]\nlist_pages = 1\n'
-        for i, url in enumerate(urls)
-    ]
+    sources = sources_toml([url + "s0/tzgg/" for url in urls], 1, prefix="cap", builtins_off=True)
     path = work / "policywatch.toml"
     path.write_text(
         f'[database]\nurl = "sqlite:///{work / "pw.db"}"\n[log]\nlevel = "WARNING"\n'
-        '[crawl]\ncontact = "mailto:bench@example.org"\n\n' + "\n".join(blocks),
+        '[crawl]\ncontact = "mailto:bench@example.org"\n\n' + sources,
         encoding="utf-8",
     )
     return path

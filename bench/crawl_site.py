@@ -86,10 +86,24 @@ def generate(
     return sections
 
 
-def sources_toml(urls: list[str], pages: int) -> str:
-    """One [sources.bench-N] block per generated section (the benches crawl them all)."""
+def sources_toml(
+    urls: list[str],
+    pages: int,
+    *,
+    prefix: str = "bench",
+    regions: tuple[str, ...] = ("xiamen",),
+    builtins_off: bool = False,
+) -> str:
+    """One [sources.<prefix>-N] block per generated section (the benches crawl them all);
+    ``builtins_off``: the built-in sources disabled too, for a bench that runs ``run --all``."""
+    from crawlers.registry import builtin_sources
+
+    off = [f"[sources.{sid}]\nenabled = false\n" for sid in builtin_sources()] if builtins_off else []
     return "\n".join(
-        f'[sources.bench-{i}]\nname = "基准 {i}"\nauthority = "hrss"\nregion = "xiamen"\nfamily = "trs"\n'
-        f'start_urls = ["{url}"]\nlist_pages = {pages}\n'
-        for i, url in enumerate(urls)
+        off
+        + [
+            f'[sources.{prefix}-{i}]\nname = "基准 {i}"\nauthority = "hrss"\nregion = "{regions[i % len(regions)]}"\n'
+            f'family = "trs"\nstart_urls = ["{url}"]\nlist_pages = {pages}\n'
+            for i, url in enumerate(urls)
+        ]
     )

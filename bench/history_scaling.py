@@ -51,8 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
-from bench.crawl_site import ROWS_PER_PAGE, generate  # noqa: E402
-from crawlers.registry import builtin_sources  # noqa: E402
+from bench.crawl_site import ROWS_PER_PAGE, generate, sources_toml  # noqa: E402
 from policywatch.site_server import SiteServer  # noqa: E402
 from storage.models import Document, OperatorAlert  # noqa: E402
 
@@ -73,18 +72,13 @@ def write_config(
     announcement is dated within the default two years, so the default would recheck all
     of them, a number that grows with the site, where a real site's grows with a year's
     output; in force documents (none here) would still be rechecked."""
-    blocks = [f"[sources.{sid}]\nenabled = false\n" for sid in builtin_sources()]
-    blocks += [
-        f'[sources.bench-{i}]\nname = "基准 {i}"\nauthority = "hrss"\nregion = "xiamen"\nfamily = "trs"\n'
-        f'start_urls = ["{server.url(section)}"]\nlist_pages = {list_pages}\n'
-        for i, section in enumerate(sections)
-    ]
+    sources = sources_toml([server.url(section) for section in sections], list_pages, builtins_off=True)
     path = work / "policywatch.toml"
     path.write_text(
         f'[database]\nurl = "sqlite:///{work / "pw.db"}"\n[log]\nlevel = "WARNING"\n'
         "[crawl]\ndownload_delay = 0\nstart_jitter_seconds = 0\nobey_robots_txt = false\n"
         f"current_window_days = {window}\n"
-        '[notify]\noperator_email = "ops@example.org"\n\n' + "\n".join(blocks),
+        '[notify]\noperator_email = "ops@example.org"\n\n' + sources,
         encoding="utf-8",
     )
     return path

@@ -50,8 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
-from bench.crawl_site import ROWS_PER_PAGE, generate  # noqa: E402
-from crawlers.registry import builtin_sources  # noqa: E402
+from bench.crawl_site import ROWS_PER_PAGE, generate, sources_toml  # noqa: E402
 from policywatch.demo.sample_site import Article, Attachment, render_detail, shortage_xlsx  # noqa: E402
 from policywatch.site_server import SiteServer  # noqa: E402
 from storage.models import Document, DocumentParse  # noqa: E402
@@ -214,18 +213,15 @@ def write_configs(
 
     ``lists_only``: policywatch rechecks no stored announcement (none is in force here), so it
     requests exactly the list pages urlwatch watches."""
-    blocks = [f"[sources.{sid}]\nenabled = false\n" for sid in builtin_sources()]
-    blocks += [
-        f'[sources.bench-{i}]\nname = "基准 {i}"\nauthority = "hrss"\nregion = "{REGIONS[i % len(REGIONS)]}"\n'
-        f'family = "trs"\nstart_urls = ["{server.url(section)}"]\nlist_pages = {list_pages}\n'
-        for i, section in enumerate(sections)
-    ]
+    sources = sources_toml(
+        [server.url(section) for section in sections], list_pages, regions=REGIONS, builtins_off=True
+    )
     (work / "pw" / "policywatch.toml").write_text(
         f'[database]\nurl = "sqlite:///{work / "pw" / "pw.db"}"\n[log]\nlevel = "WARNING"\n'
         "[crawl]\ndownload_delay = 0\nstart_jitter_seconds = 0\nobey_robots_txt = false\n"
         + ("current_window_days = 0\nrecheck_days = 36500\n" if lists_only else "")
         + "\n"
-        + "\n".join(blocks),
+        + sources,
         encoding="utf-8",
     )
     jobs = [

@@ -33,8 +33,8 @@ from crawlers.freshness import RecheckPolicy
 from crawlers.health import HealthTracker, SourceHealth
 from crawlers.registry import SourceDefinition, on_domains
 from crawlers.settings import user_agent
-from crawlers.store import CrawlStore, source_record
-from storage.documents import KnownDocument, mark_checked, record_crawl_run, sync_sources
+from crawlers.store import CrawlStore, record_health, source_record
+from storage.documents import KnownDocument, mark_checked, sync_sources
 from storage.list_pages import KnownListPage
 from storage.models import utcnow
 
@@ -318,19 +318,7 @@ def precheck_sources(
             mark_checked(session, [p.document_id for p in plan.probes if p.document_id is not None], utcnow())
             assert plan.tracker is not None
             health = plan.tracker.result(new=0, changed=0, requests=made[sid], bytes_downloaded=0)
-            record_crawl_run(
-                session,
-                sid,
-                started_at=started,
-                status=health.status,
-                items_seen=health.items_seen,
-                new_documents=0,
-                changed_documents=0,
-                requests=health.requests,
-                bytes_downloaded=0,
-                errors=health.errors,
-                message=health.message or None,
-            )
+            record_health(session, health, started)
             unchanged.append(health)
     for health in unchanged:
         log.info(

@@ -51,6 +51,23 @@ def engine_for(url: str) -> Engine:
     return _ENGINES[url]
 
 
+def record_health(session: Session, health: SourceHealth, started_at: dt.datetime) -> None:
+    """One source's crawl run as its health says: a crawl, the pre-check, or a crawl that never ran."""
+    record_crawl_run(
+        session,
+        health.source_id,
+        started_at=started_at,
+        status=health.status,
+        items_seen=health.items_seen,
+        new_documents=health.new_documents,
+        changed_documents=health.changed_documents,
+        requests=health.requests,
+        bytes_downloaded=health.bytes_downloaded,
+        errors=health.errors,
+        message=health.message or None,
+    )
+
+
 def source_record(source: SourceDefinition) -> SourceRecord:
     """The row a source has in the database (names may change with the config; ids never do)."""
     return SourceRecord(source.id, source.name, source.authority, source.region, source.family)
@@ -91,9 +108,7 @@ class CrawlStore:
 
     def record_run(self, health: SourceHealth, started_at: dt.datetime) -> Future[None]:
         """The crawl run, through the writer thread: after this crawl's items."""
-        return self.writer.submit(
-            self.sessions, partial(self._record_run, health=health, started_at=started_at)
-        )
+        return self.writer.submit(self.sessions, partial(record_health, health=health, started_at=started_at))
 
     def _save(self, session: Session, item: object) -> Outcome:
         if isinstance(item, ListEntriesItem):
@@ -160,19 +175,3 @@ class CrawlStore:
         )
         update_fetch_state(session, doc_id, etag=item.etag, last_modified=item.last_modified)
         return Outcome(new=is_new and not had_version, changed=is_new and had_version)
-
-    @staticmethod
-    def _record_run(session: Session, health: SourceHealth, started_at: dt.datetime) -> None:
-        record_crawl_run(
-            session,
-            health.source_id,
-            started_at=started_at,
-            status=health.status,
-            items_seen=health.items_seen,
-            new_documents=health.new_documents,
-            changed_documents=health.changed_documents,
-            requests=health.requests,
-            bytes_downloaded=health.bytes_downloaded,
-            errors=health.errors,
-            message=health.message or None,
-        )

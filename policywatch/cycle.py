@@ -159,17 +159,15 @@ def crawl(
 
 def _record_failed(ctx: AppContext, sources: list[SourceDefinition], failed: list[SourceHealth]) -> None:
     """Crawl rows for sources whose crawl never ran, so that coverage and retries see them."""
-    from crawlers.store import source_record
-    from storage.documents import record_crawl_run, sync_sources
+    from crawlers.store import record_health, source_record
+    from storage.documents import sync_sources
     from storage.models import utcnow
 
     now = utcnow()
     with ctx.database().begin() as session:
         sync_sources(session, [source_record(s) for s in sources])
         for h in failed:
-            record_crawl_run(
-                session, h.source_id, started_at=now, status=h.status, errors=1, message=h.message
-            )
+            record_health(session, h, now)
 
 
 def process(ctx: AppContext) -> str:

@@ -281,39 +281,14 @@ def announcements_due(
 
 
 def record_document_version(
-    session: Session,
-    document_id: int,
-    data: bytes,
-    *,
-    content_type: str | None = None,
-    etag: str | None = None,
-    last_modified: str | None = None,
-    encoding: str | None = None,
-    title: str | None = None,
-    published_at: dt.date | None = None,
-    doc_number: str | None = None,
-    issuer: str | None = None,
-    meta: dict[str, Any] | None = None,
+    session: Session, document_id: int, data: bytes, **fields: Any
 ) -> tuple[DocumentVersion, bool]:
     """Append a version if these bytes are new for the document; returns (version, is_new).
 
-    The same bytes fetched again add nothing (the unique (document, sha256) constraint
-    settles races between concurrent writers).
+    ``fields`` are add_document_version's. The same bytes fetched again add nothing (the
+    unique (document, sha256) constraint settles races between concurrent writers).
     """
-    created = add_document_version(
-        session,
-        document_id,
-        data,
-        content_type=content_type,
-        etag=etag,
-        last_modified=last_modified,
-        encoding=encoding,
-        title=title,
-        published_at=published_at,
-        doc_number=doc_number,
-        issuer=issuer,
-        meta=meta,
-    )
+    created = add_document_version(session, document_id, data, **fields)
     version = session.scalar(
         select(DocumentVersion).where(
             DocumentVersion.document_id == document_id, DocumentVersion.sha256 == sha256_hex(data)

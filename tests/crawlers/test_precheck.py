@@ -115,21 +115,26 @@ def test_what_only_a_crawl_can_answer(case: str, reason: str) -> None:
     assert plan.needs_crawl is not None and reason in plan.needs_crawl
 
 
+def _hrss_source(site_factory, database_url: str, tmp_path: Path, **crawl: object):  # type: ignore[no-untyped-def]
+    """The HRSS fixture site served, a config with one source ``t-pre`` on it, and that source."""
+    site = site_factory(HRSS)
+    config_path = write_crawl_config(
+        tmp_path / "pw.toml", database_url, source_toml("t-pre", [site.url(HRSS_LIST)]), **crawl
+    )
+    config = load_config(str(config_path)).crawl_config()
+    return site, config_path, config, [s for s in load_sources(config) if s.id == "t-pre"]
+
+
 @pytest.mark.slow
 def test_unchanged_site_is_recorded_as_crawled_from_304s_alone(
     site_factory, database_url, sessions, tmp_path: Path
 ) -> None:
-    site = site_factory(HRSS)
-    config_path = write_crawl_config(
-        tmp_path / "pw.toml", database_url, source_toml("t-pre", [site.url(HRSS_LIST)]), recheck_days=0
-    )
+    site, config_path, config, sources = _hrss_source(site_factory, database_url, tmp_path, recheck_days=0)
     assert crawl(config_path, "t-pre")["t-pre"].new_documents > 0
     site.clear()
     crawled = crawl(config_path, "t-pre")["t-pre"]  # what a crawl of the unchanged site reports
     assert crawled.status == "ok" and crawled.new_documents == crawled.changed_documents == 0
     by_crawl = [(r.path, r.status) for r in site.requested()]
-    config = load_config(str(config_path)).crawl_config()
-    sources = [s for s in load_sources(config) if s.id == "t-pre"]
     with sessions() as session:
         checked_before = dict(
             session.execute(select(FetchState.document_id, FetchState.last_checked_at)).all()
@@ -163,12 +168,7 @@ def test_unchanged_site_is_recorded_as_crawled_from_304s_alone(
 def test_a_changed_page_or_an_error_hands_the_source_to_the_crawl(
     site_factory, database_url, sessions, tmp_path: Path
 ) -> None:
-    site = site_factory(HRSS)
-    config_path = write_crawl_config(
-        tmp_path / "pw.toml", database_url, source_toml("t-pre", [site.url(HRSS_LIST)]), retries=0
-    )
-    config = load_config(str(config_path)).crawl_config()
-    sources = [s for s in load_sources(config) if s.id == "t-pre"]
+    site, config_path, config, sources = _hrss_source(site_factory, database_url, tmp_path, retries=0)
     site.add_fault(r"t20251020_100002\.htm$", status=404)  # listed, not read this time
     crawl(config_path, "t-pre")
     site.clear()
