@@ -36,7 +36,7 @@ from crawlers.settings import user_agent
 from crawlers.store import CrawlStore, record_health, source_record
 from storage.documents import KnownDocument, mark_checked, sync_sources
 from storage.list_pages import KnownListPage
-from storage.models import utcnow
+from storage.tables import utcnow
 
 log = logging.getLogger("crawlers")
 
@@ -128,7 +128,7 @@ def plan_source(
         if doc.parent_id is not None:
             children.setdefault(doc.parent_id, []).append(doc)
     for doc in known.values():
-        if not (on_domains(doc.url, source.allowed_domains) and policy.due(doc)):
+        if not (policy.due(doc) and on_domains(doc.url, source.allowed_domains)):
             continue
         for item in [doc, *(children.get(doc.id, []) if doc.relevant else [])]:
             probe = _validated(item.url, item.etag, item.last_modified, document_id=item.id)

@@ -33,8 +33,8 @@ from storage.documents import (
     sync_sources,
     update_fetch_state,
 )
+from storage.in_force import documents_in_force
 from storage.list_pages import KnownListPage, known_list_pages, record_list_page
-from storage.rulesets import documents_in_force
 from storage.schema import ensure_schema
 
 _ENGINES: dict[str, Engine] = {}

@@ -46,16 +46,16 @@ def current_problems(session: Session, threshold: int) -> dict[str, str]:
             detail = f"{names.get(source_id, source_id)}: 连续 {threshold} 次抓取失败 (最近状态 {last.status}"
             detail += f": {last.message})" if last.message else ")"
             problems[f"source:{source_id}"] = one_line(detail, 400)
-    for version, series in unreviewed_suspect_versions(session):
+    for version in unreviewed_suspect_versions(session):
         detail = (
-            f"{series.region}/{series.kind} 版本 {version.id} 被判为可疑 ({version.suspect_reason})，"
+            f"{version.region}/{version.kind} 版本 {version.id} 被判为可疑 ({version.suspect_reason})，"
             f"变化暂不发送；确认后运行 policywatch accept {version.id}"
         )
         problems[f"version:{version.id}"] = one_line(detail, 400)
-    for parse, document in latest_parses_with_problems(session):
+    for parse in latest_parses_with_problems(session):
         codes = sorted({str(p.get("code", "?")) if isinstance(p, dict) else str(p) for p in parse.problems})
-        detail = f"{document.url}: 解析问题 {', '.join(codes)} (解析器 {parse.parser_version})"
-        problems[f"parse:{document.id}"] = one_line(detail, 400)
+        detail = f"{parse.url}: 解析问题 {', '.join(codes)} (解析器 {parse.parser_version})"
+        problems[f"parse:{parse.document_id}"] = one_line(detail, 400)
     return problems
 
 

@@ -30,8 +30,8 @@ from notifier.outbox import queue_released_changes
 from notifier.settings import NotifySettings
 from notifier.transports import PermanentFailure, TransientFailure, Transport
 from storage.documents import SourceRecord
-from storage.models import utcnow
 from storage.outbox import claim, count_pending, mark_failed, mark_retry, mark_sent
+from storage.tables import utcnow
 
 if TYPE_CHECKING:
     from notifier.due_messages import Job

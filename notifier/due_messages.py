@@ -32,7 +32,8 @@ from storage.coverage import read_coverage
 from storage.documents import SourceRecord
 from storage.eligibility_rules import region_rules, regions_with_rules
 from storage.models import Delivery
-from storage.outbox import PendingGroup, changes_by_id, mark_skipped, pending_groups
+from storage.outbox import mark_skipped
+from storage.pending_deliveries import PendingGroup, changes_by_id, pending_groups
 
 log = logging.getLogger("notifier.delivery")
 
@@ -96,7 +97,7 @@ def _chat_jobs(
     by_change = {d.change_id: d for d, _ in wanted}
     parts = render_chat_parts(
         pairs,
-        why=preferences_of(sub).describe(),
+        why=preferences_of(sub.subscription).describe(),
         contact=settings.mail.contact,
         fits=(lambda t, x: True) if dest.channel == WEBHOOK else (lambda t, x: fits(dest.channel, t, x)),
         newline="\n\n" if dest.channel == "dingtalk" else "\n",
@@ -186,7 +187,7 @@ def due_jobs(
     jobs = []
     for group in groups:
         sub, dest = group.subscriber, group.destination
-        prefs = preferences_of(sub)
+        prefs = preferences_of(sub.subscription)
         wanted: list[tuple[Delivery, Change]] = []
         unwanted: list[tuple[Delivery, Change]] = []
         for d in group.deliveries:

@@ -10,29 +10,43 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from notifier.subscriptions import Preferences, matches
 from rules.changes import Change
-from storage.models import ChangeRecord, Subscriber, utcnow
 from storage.outbox import enqueue, queue_candidates
+from storage.tables import utcnow
 
 log = logging.getLogger(__name__)
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def preferences_of(subscriber: Subscriber) -> Preferences:
-    """The matcher's view of a stored subscription (defaults when the row is missing)."""
-    sub = subscriber.subscription
+class StoredSubscription(Protocol):
+    """A subscription as stored: a ``subscriptions`` row or its ORM object."""
+
+    regions: Any
+    kinds: Any
+    occupations: Any
+    all_changes: Any
+    frequency: Any
+
+
+class StoredChange(Protocol):
+    payload: Any
+
+
+def preferences_of(sub: StoredSubscription | None) -> Preferences:
+    """The matcher's view of a stored subscription (defaults when there is none)."""
     if sub is None:
         return Preferences.build()
     return Preferences.build(sub.regions, sub.kinds, sub.occupations, sub.all_changes, sub.frequency)
 
 
-def change_of(record: ChangeRecord) -> Change:
+def change_of(record: StoredChange) -> Change:
     """The diff engine's Change back from its stored JSON."""
     return Change.from_json(record.payload)
 
@@ -44,28 +58,26 @@ def queue_released_changes(session: Session, now: dt.datetime | None = None) -> 
     Returns how many deliveries this call created (others may have been queued concurrently).
     """
     now = now or utcnow()
-    subscribers, records, queued = queue_candidates(session)
+    targets, records, queued = queue_candidates(session)
     if not records:
         return 0
     changes: dict[int, Change] = {}
+    prefs: dict[int, Preferences] = {}  # per subscriber
     created = 0
-    for subscriber in subscribers:
-        prefs = preferences_of(subscriber)
-        for destination in subscriber.destinations:
-            if not destination.active:
+    for target in targets:
+        wants = prefs.get(target.subscriber_id)
+        if wants is None:
+            wants = prefs[target.subscriber_id] = preferences_of(target.subscription)
+        for record in records:
+            if (target.destination_id, record.id) in queued or record.released_at < target.since:
                 continue
-            since = max(subscriber.subscribed_at, destination.subscribed_at)
-            for record in records:
-                if (destination.id, record.id) in queued:
-                    continue
-                assert record.released_at is not None
-                if record.released_at < since:
-                    continue
-                change = changes.get(record.id)
-                if change is None:
-                    change = changes[record.id] = change_of(record)
-                if matches(prefs, change) and enqueue(session, subscriber.id, destination.id, record.id, now):
-                    created += 1
+            change = changes.get(record.id)
+            if change is None:
+                change = changes[record.id] = change_of(record)
+            if matches(wants, change) and enqueue(
+                session, target.subscriber_id, target.destination_id, record.id, now
+            ):
+                created += 1
     if created:
         log.info("queued %d deliveries", created)
     return created

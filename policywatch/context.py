@@ -14,8 +14,8 @@ from crawlers.in_process import InProcessCrawler
 from crawlers.processes import CrawlProcesses
 from policywatch.config import Config
 from storage.database import make_engine, session_factory
-from storage.models import utcnow
 from storage.schema import ensure_schema
+from storage.tables import utcnow
 
 
 class OperationalError(Exception):

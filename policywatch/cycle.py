@@ -161,7 +161,7 @@ def _record_failed(ctx: AppContext, sources: list[SourceDefinition], failed: lis
     """Crawl rows for sources whose crawl never ran, so that coverage and retries see them."""
     from crawlers.store import record_health, source_record
     from storage.documents import sync_sources
-    from storage.models import utcnow
+    from storage.tables import utcnow
 
     now = utcnow()
     with ctx.database().begin() as session:

@@ -45,7 +45,7 @@ from policywatch.jobs import JobSpec, job_specs, jobs_due, slot_groups
 from policywatch.process_lock import Lease, LockHeld
 from policywatch.retry import RetryWait
 from storage.jobs import finish_run, mark_interrupted, start_run
-from storage.models import utcnow
+from storage.tables import utcnow
 
 log = logging.getLogger("policywatch.daemon")
 

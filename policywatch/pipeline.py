@@ -19,8 +19,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from parsers import PARSER_VERSION
@@ -31,6 +33,7 @@ from rules.diff import diff_rule_sets
 from rules.registry import KINDS, RuleRow, row_from_fields
 from rules.relevance import is_electrician_related
 from storage.documents import announcements_due, attachments_of, latest_version
+from storage.in_force import version_date
 from storage.models import Document, DocumentParse, DocumentVersion, RuleSetVersion, Source, utcnow
 from storage.rulesets import (
     VersionFacts,
@@ -44,7 +47,6 @@ from storage.rulesets import (
     release_version,
     replaced_doc_numbers,
     series_fed_by,
-    version_date,
     version_rows,
 )
 
@@ -69,7 +71,7 @@ class ProcessReport:
         self.suspect_versions += other.suspect_versions
 
 
-def document_input(session: Session, document: Document) -> tuple[DocumentInput, DocumentVersion | None]:
+def document_input(session: Session, document: Document) -> tuple[DocumentInput, Row[Any] | None]:
     """What the crawler stored for an announcement, as the parsers take it."""
     page = latest_version(session, document.id)
     source = session.get(Source, document.source_id)
@@ -80,15 +82,13 @@ def document_input(session: Session, document: Document) -> tuple[DocumentInput,
             continue
         name = PurePosixPath(unquote(urlsplit(child.url).path)).name or "attachment"
         attachments.append(
-            Attachment(
-                url=child.url, filename=name, data=version.blob.data, content_type=version.content_type
-            )
+            Attachment(url=child.url, filename=name, data=version.data, content_type=version.content_type)
         )
     doc_input = DocumentInput(
         url=document.url,
         region=source.region if source else None,
         title=(page.title if page else None) or document.list_title,
-        page=page.blob.data if page else None,
+        page=page.data if page else None,
         page_encoding=page.encoding if page else None,
         attachments=tuple(attachments),
         published_at=(page.published_at if page else None) or document.list_date,

@@ -12,12 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from storage.documents import SourceRecord
-from storage.models import CrawlRun
+from storage.tables import crawl_runs
+
+_runs = crawl_runs.c
 
 READ_STATUS = "ok"
 
@@ -72,34 +75,34 @@ def read_coverage(session: Session, sources: Sequence[SourceRecord], at: dt.date
     crawls after it (a failing source's streak; a healthy one's is empty).
     """
     ids = [s.id for s in sources]
-    finished = func.coalesce(CrawlRun.finished_at, CrawlRun.started_at)
+    finished = func.coalesce(_runs.finished_at, _runs.started_at)
     last_read = (
-        select(CrawlRun.source_id, func.max(CrawlRun.id).label("id"))
-        .where(CrawlRun.source_id.in_(ids), CrawlRun.status == READ_STATUS, finished <= at)
-        .group_by(CrawlRun.source_id)
+        select(_runs.source_id, func.max(_runs.id).label("id"))
+        .where(_runs.source_id.in_(ids), _runs.status == READ_STATUS, finished <= at)
+        .group_by(_runs.source_id)
         .subquery()
     )
     reads = {
         run.source_id: run
-        for run in session.scalars(select(CrawlRun).join(last_read, last_read.c.id == CrawlRun.id))
+        for run in session.execute(select(crawl_runs).join(last_read, last_read.c.id == _runs.id))
     }
-    streaks: dict[str, list[CrawlRun]] = {}
+    streaks: dict[str, list[Row[Any]]] = {}
     since_last_read = (
-        select(CrawlRun)
-        .outerjoin(last_read, last_read.c.source_id == CrawlRun.source_id)
-        .where(CrawlRun.source_id.in_(ids), finished <= at, CrawlRun.id > func.coalesce(last_read.c.id, 0))
-        .order_by(CrawlRun.id)
+        select(crawl_runs)
+        .outerjoin(last_read, last_read.c.source_id == _runs.source_id)
+        .where(_runs.source_id.in_(ids), finished <= at, _runs.id > func.coalesce(last_read.c.id, 0))
+        .order_by(_runs.id)
     )
-    for run in session.scalars(since_last_read):
+    for run in session.execute(since_last_read):
         streaks.setdefault(run.source_id, []).append(run)
     return Coverage(at, tuple(_reading(s, reads.get(s.id), streaks.get(s.id, [])) for s in sources))
 
 
-def _finished(run: CrawlRun) -> dt.datetime:
+def _finished(run: Row[Any]) -> dt.datetime:
     return run.finished_at or run.started_at
 
 
-def _reading(source: SourceRecord, last_read: CrawlRun | None, failed: list[CrawlRun]) -> SourceReading:
+def _reading(source: SourceRecord, last_read: Row[Any] | None, failed: list[Row[Any]]) -> SourceReading:
     latest = failed[-1] if failed else last_read
     return SourceReading(
         source=source,

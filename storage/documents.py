@@ -9,17 +9,17 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, case, exists, func, select, update
+from sqlalchemy import Row, Table, and_, bindparam, case, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import (
-    Blob,
-    CrawlRun,
-    Document,
-    DocumentParse,
-    DocumentVersion,
-    FetchState,
-    Source,
+from storage.tables import (
+    blobs,
+    crawl_runs,
+    document_parses,
+    document_versions,
+    documents,
+    fetch_states,
+    sources,
     utcnow,
 )
 
@@ -82,24 +82,23 @@ class SourceRecord:
     family: str
 
 
-def sync_sources(session: Session, sources: Iterable[SourceRecord]) -> None:
+def sync_sources(session: Session, records: Iterable[SourceRecord]) -> None:
     """Make sure every registry source has its row (names may change; ids never do)."""
-    for src in sources:
-        row = session.get(Source, src.id)
+    wanted = {src.id: src for src in records}
+    stored = {
+        row.id: row
+        for row in session.execute(
+            select(sources.c.id, sources.c.name, sources.c.authority, sources.c.region, sources.c.family)
+            .where(sources.c.id.in_(list(wanted)))
+        )
+    }  # fmt: skip
+    for src in wanted.values():
+        fields = {"name": src.name, "authority": src.authority, "region": src.region, "family": src.family}
+        row = stored.get(src.id)
         if row is None:
-            session.add(
-                Source(
-                    id=src.id, name=src.name, authority=src.authority, region=src.region, family=src.family
-                )
-            )
-        elif (row.name, row.authority, row.region, row.family) != (
-            src.name,
-            src.authority,
-            src.region,
-            src.family,
-        ):
-            row.name, row.authority, row.region, row.family = src.name, src.authority, src.region, src.family
-    session.flush()
+            session.execute(insert(sources).values(id=src.id, **fields))
+        elif tuple(row)[1:] != tuple(fields.values()):
+            session.execute(update(sources).where(sources.c.id == src.id).values(fields))
 
 
 def get_or_create_document(
@@ -111,14 +110,14 @@ def get_or_create_document(
     parent_id: int | None = None,
     list_title: str | None = None,
     list_date: dt.date | None = None,
-) -> tuple[Document, bool]:
-    """The document for a URL, created on first sight; returns (document, created)."""
-    existing = session.scalar(select(Document).where(Document.url == url))
+) -> tuple[Row[Any], bool]:
+    """The document row for a URL, created on first sight; returns (document, created)."""
+    existing = session.execute(select(documents).where(documents.c.url == url)).first()
     if existing is not None:
         return existing, False
     created = insert_ignoring_duplicates(
         session,
-        Document.__table__,  # type: ignore[arg-type]
+        documents,
         {
             "source_id": source_id,
             "url": url,
@@ -129,14 +128,14 @@ def get_or_create_document(
             "first_seen_at": utcnow(),
         },
     )
-    doc = session.scalar(select(Document).where(Document.url == url))
+    doc = session.execute(select(documents).where(documents.c.url == url)).first()
     assert doc is not None
     return doc, created
 
 
-# Core statements built once: a crawl runs them thousands of times, and building an ORM query
-# each time cost more than running it.
-_documents, _versions = Document.__table__.c, DocumentVersion.__table__.c
+# Statements built once: a crawl runs them thousands of times, and building a query each
+# time cost more than running it.
+_documents, _versions = documents.c, document_versions.c
 _DOCUMENT_ID_BY_URL = select(_documents.id).where(_documents.url == bindparam("url"))
 _ANY_VERSION = select(_versions.id).where(_versions.document_id == bindparam("document_id")).limit(1)
 
@@ -163,7 +162,7 @@ def document_id(
             "list_date": list_date,
             "first_seen_at": utcnow(),
         }
-        found = _inserted_key(session, Document.__table__, values)  # type: ignore[arg-type]
+        found = _inserted_key(session, documents, values)
         if found is None:  # another writer added it meanwhile
             found = session.scalar(_DOCUMENT_ID_BY_URL, {"url": url})
     assert found is not None
@@ -190,7 +189,7 @@ def add_listed_documents(
     ]
     if values:
         dialect = session.get_bind().dialect.name
-        session.execute(_insert_ignoring(dialect, Document.__table__, False), values)  # type: ignore[arg-type]
+        session.execute(_insert_ignoring(dialect, documents, False), values)
 
 
 def store_blob(session: Session, data: bytes, content_type: str | None = None) -> str:
@@ -199,7 +198,7 @@ def store_blob(session: Session, data: bytes, content_type: str | None = None) -
     # No look-up first: it would cost a query for every new blob, and the insert skips a known one.
     insert_ignoring_duplicates(
         session,
-        Blob.__table__,  # type: ignore[arg-type]
+        blobs,
         {
             "sha256": digest,
             "size": len(data),
@@ -211,13 +210,15 @@ def store_blob(session: Session, data: bytes, content_type: str | None = None) -
     return digest
 
 
-def latest_version(session: Session, document_id: int) -> DocumentVersion | None:
-    return session.scalar(
-        select(DocumentVersion)
-        .where(DocumentVersion.document_id == document_id)
-        .order_by(DocumentVersion.id.desc())
+def latest_version(session: Session, document_id: int) -> Row[Any] | None:
+    """The document's latest version row, with its bytes as ``data``."""
+    return session.execute(
+        select(document_versions, blobs.c.data)
+        .join(blobs, blobs.c.sha256 == document_versions.c.sha256)
+        .where(document_versions.c.document_id == document_id)
+        .order_by(document_versions.c.id.desc())
         .limit(1)
-    )
+    ).first()
 
 
 def has_versions(session: Session, document_id: int) -> bool:
@@ -225,9 +226,11 @@ def has_versions(session: Session, document_id: int) -> bool:
     return session.scalar(_ANY_VERSION, {"document_id": document_id}) is not None
 
 
-def attachments_of(session: Session, document_id: int) -> list[Document]:
+def attachments_of(session: Session, document_id: int) -> list[Row[Any]]:
     return list(
-        session.scalars(select(Document).where(Document.parent_id == document_id).order_by(Document.id))
+        session.execute(
+            select(documents).where(documents.c.parent_id == document_id).order_by(documents.c.id)
+        )
     )
 
 
@@ -241,29 +244,29 @@ def announcements_due(
     """
     own = (
         select(
-            DocumentVersion.document_id.label("doc_id"),
-            func.max(DocumentVersion.id).label("top"),
-            func.max(DocumentVersion.fetched_at).label("fetched"),
+            _versions.document_id.label("doc_id"),
+            func.max(_versions.id).label("top"),
+            func.max(_versions.fetched_at).label("fetched"),
         )
-        .group_by(DocumentVersion.document_id)
+        .group_by(_versions.document_id)
         .subquery()
     )
     attached = (
-        select(Document.parent_id.label("doc_id"), func.max(DocumentVersion.id).label("top"))
-        .join(DocumentVersion, DocumentVersion.document_id == Document.id)
-        .where(Document.parent_id.is_not(None))
-        .group_by(Document.parent_id)
+        select(_documents.parent_id.label("doc_id"), func.max(_versions.id).label("top"))
+        .join(document_versions, _versions.document_id == _documents.id)
+        .where(_documents.parent_id.is_not(None))
+        .group_by(_documents.parent_id)
         .subquery()
     )
     through = case(
         (func.coalesce(attached.c.top, -1) > func.coalesce(own.c.top, -1), attached.c.top), else_=own.c.top
     )
     stmt = (
-        select(Document.id, through)
-        .outerjoin(own, own.c.doc_id == Document.id)
-        .outerjoin(attached, attached.c.doc_id == Document.id)
-        .where(Document.role == "page", through.is_not(None))
-        .order_by(Document.id)
+        select(_documents.id, through)
+        .outerjoin(own, own.c.doc_id == _documents.id)
+        .outerjoin(attached, attached.c.doc_id == _documents.id)
+        .where(_documents.role == "page", through.is_not(None))
+        .order_by(_documents.id)
     )
     if since is not None:
         stmt = stmt.where(own.c.fetched >= since)
@@ -271,9 +274,9 @@ def announcements_due(
         stmt = stmt.where(
             ~exists().where(
                 and_(
-                    DocumentParse.document_id == Document.id,
-                    DocumentParse.parser_version == parser_version,
-                    DocumentParse.through_version_id == through,
+                    document_parses.c.document_id == _documents.id,
+                    document_parses.c.parser_version == parser_version,
+                    document_parses.c.through_version_id == through,
                 )
             )
         )
@@ -282,18 +285,18 @@ def announcements_due(
 
 def record_document_version(
     session: Session, document_id: int, data: bytes, **fields: Any
-) -> tuple[DocumentVersion, bool]:
+) -> tuple[Row[Any], bool]:
     """Append a version if these bytes are new for the document; returns (version, is_new).
 
     ``fields`` are add_document_version's. The same bytes fetched again add nothing (the
     unique (document, sha256) constraint settles races between concurrent writers).
     """
     created = add_document_version(session, document_id, data, **fields)
-    version = session.scalar(
-        select(DocumentVersion).where(
-            DocumentVersion.document_id == document_id, DocumentVersion.sha256 == sha256_hex(data)
+    version = session.execute(
+        select(document_versions).where(
+            document_versions.c.document_id == document_id, document_versions.c.sha256 == sha256_hex(data)
         )
-    )
+    ).first()
     assert version is not None
     return version, created
 
@@ -331,7 +334,7 @@ def add_document_version(
         "issuer": issuer,
         "meta": meta or {},
     }
-    return insert_ignoring_duplicates(session, DocumentVersion.__table__, values)  # type: ignore[arg-type]
+    return insert_ignoring_duplicates(session, document_versions, values)
 
 
 def update_fetch_state(
@@ -349,27 +352,23 @@ def update_fetch_state(
     given = {"etag": etag, "last_modified": last_modified, "list_title": list_title, "list_date": list_date}
     values = {"document_id": document_id, "last_checked_at": utcnow()}
     values.update((name, value) for name, value in given.items() if value is not None)
-    stmt = _upsert(session.get_bind().dialect.name, FetchState.__table__, tuple(values))  # type: ignore[arg-type]
-    session.execute(stmt, values)
-    # a FetchState this session loaded before must not hide the new values
-    if (state := session.identity_map.get(session.identity_key(FetchState, document_id))) is not None:
-        session.expire(state)
+    session.execute(_upsert(session.get_bind().dialect.name, fetch_states, tuple(values)), values)
 
 
 def mark_checked(session: Session, document_ids: Collection[int], at: dt.datetime) -> None:
     """Record that these stored URLs answered 304 at ``at`` (one statement for all of them)."""
     if document_ids:
         session.execute(
-            update(FetchState)
-            .where(FetchState.document_id.in_(list(document_ids)))
+            update(fetch_states)
+            .where(fetch_states.c.document_id.in_(list(document_ids)))
             .values(last_checked_at=at)
-            .execution_options(synchronize_session=False)
         )
 
 
-def last_crawl_runs(session: Session) -> dict[str, CrawlRun]:
+def last_crawl_runs(session: Session) -> dict[str, Row[Any]]:
     """The latest crawl run of every source that has one."""
-    runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+    newest = select(func.max(crawl_runs.c.id)).group_by(crawl_runs.c.source_id)
+    runs = session.execute(select(crawl_runs).where(crawl_runs.c.id.in_(newest)))
     return {run.source_id: run for run in runs}
 
 
@@ -393,22 +392,22 @@ class KnownDocument:
 def known_documents(session: Session, source_id: str) -> dict[str, KnownDocument]:
     """Every document of a source with its fetch state, keyed by URL (one query per table)."""
     docs = session.execute(
-        select(Document.id, Document.url, Document.role, Document.parent_id, Document.list_title,
-               Document.list_date).where(Document.source_id == source_id)
+        select(documents.c.id, documents.c.url, documents.c.role, documents.c.parent_id,
+               documents.c.list_title, documents.c.list_date).where(documents.c.source_id == source_id)
     ).all()  # fmt: skip
     ids = [d.id for d in docs]
-    states: dict[int, FetchState] = {}
-    latest: dict[int, Any] = {}  # document id -> (meta, published_at) of its latest version
+    states: dict[int, Row[Any]] = {}
+    latest: dict[int, Any] = {}  # document id -> (id, relevant, published_at) of its latest version
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         states.update(
             (s.document_id, s)
-            for s in session.scalars(select(FetchState).where(FetchState.document_id.in_(chunk)))
+            for s in session.execute(select(fetch_states).where(fetch_states.c.document_id.in_(chunk)))
         )
         versions = session.execute(
-            select(DocumentVersion.document_id, DocumentVersion.meta, DocumentVersion.published_at)
-            .where(DocumentVersion.document_id.in_(chunk))
-            .order_by(DocumentVersion.id)
-        ).all()
+            select(_versions.document_id, _versions.meta["relevant"].as_boolean(), _versions.published_at)
+            .where(_versions.document_id.in_(chunk))
+            .order_by(_versions.id)
+        ).all()  # the meta's flag only: decoding every version's meta cost more than the query
         latest.update((row.document_id, row) for row in versions)
     result: dict[str, KnownDocument] = {}
     for d in docs:
@@ -424,7 +423,7 @@ def known_documents(session: Session, source_id: str) -> dict[str, KnownDocument
             last_checked_at=state.last_checked_at if state else None,
             etag=state.etag if state else None,
             last_modified=state.last_modified if state else None,
-            relevant=bool(version and (version.meta or {}).get("relevant")),
+            relevant=bool(version and version[1]),
             published_at=(version.published_at if version else None) or d.list_date,
         )
     return result
@@ -443,21 +442,20 @@ def record_crawl_run(
     bytes_downloaded: int = 0,
     errors: int = 0,
     message: str | None = None,
-) -> CrawlRun:
+) -> None:
     """Append the health of one crawl of one source (the latest row is its status)."""
-    run = CrawlRun(
-        source_id=source_id,
-        started_at=started_at,
-        finished_at=utcnow(),
-        status=status,
-        items_seen=items_seen,
-        new_documents=new_documents,
-        changed_documents=changed_documents,
-        requests=requests,
-        bytes_downloaded=bytes_downloaded,
-        errors=errors,
-        message=message,
+    session.execute(
+        insert(crawl_runs).values(
+            source_id=source_id,
+            started_at=started_at,
+            finished_at=utcnow(),
+            status=status,
+            items_seen=items_seen,
+            new_documents=new_documents,
+            changed_documents=changed_documents,
+            requests=requests,
+            bytes_downloaded=bytes_downloaded,
+            errors=errors,
+            message=message,
+        )
     )
-    session.add(run)
-    session.flush()
-    return run

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from parsers.list_entry import ListEntry
-from storage.models import ListPageState
+from storage.tables import list_page_states
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class KnownListPage:
 
 def known_list_pages(session: Session, source_id: str) -> dict[str, KnownListPage]:
     """The source's list pages as last read, keyed by URL."""
-    rows = session.scalars(select(ListPageState).where(ListPageState.source_id == source_id))
+    rows = session.execute(select(list_page_states).where(list_page_states.c.source_id == source_id))
     return {
         row.url: KnownListPage(
             url=row.url,
@@ -48,15 +48,21 @@ def known_list_pages(session: Session, source_id: str) -> dict[str, KnownListPag
 
 def record_list_page(session: Session, source_id: str, page: KnownListPage) -> None:
     """Remember a list page as just read (replacing what was remembered)."""
-    row = session.scalar(select(ListPageState).where(ListPageState.url == page.url))
-    if row is None:
-        row = ListPageState(source_id=source_id, url=page.url)
-        session.add(row)
-    row.source_id = source_id
-    row.etag, row.last_modified = page.etag, page.last_modified
-    row.entries = [
-        {"url": e.url, "title": e.title, "date": e.date.isoformat() if e.date else None, "offsite": e.offsite}
-        for e in page.entries
-    ]
-    row.page_urls = list(page.page_urls)
-    session.flush()
+    values = {
+        "source_id": source_id,
+        "etag": page.etag,
+        "last_modified": page.last_modified,
+        "entries": [
+            {
+                "url": e.url,
+                "title": e.title,
+                "date": e.date.isoformat() if e.date else None,
+                "offsite": e.offsite,
+            }
+            for e in page.entries
+        ],
+        "page_urls": list(page.page_urls),
+    }
+    t = list_page_states
+    if not session.execute(update(t).where(t.c.url == page.url).values(values)).rowcount:  # type: ignore[attr-defined]
+        session.execute(insert(t).values(url=page.url, **values))

@@ -19,7 +19,7 @@ from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.documents import insert_ignoring_duplicates
-from storage.models import ProcessLock, utcnow
+from storage.tables import process_locks, utcnow
 
 
 @dataclass(frozen=True)
@@ -63,21 +63,19 @@ def try_acquire(
 ) -> bool:
     """Take the lock if it is free, lapsed, already ours, or held by a dead process on this host."""
     now = now or utcnow()
-    table = ProcessLock.__table__
     values = {"name": name, "holder": holder, "acquired_at": now, "heartbeat_at": now}
-    if insert_ignoring_duplicates(session, table, values):  # type: ignore[arg-type]
+    if insert_ignoring_duplicates(session, process_locks, values):
         return True
     lapsed = now - dt.timedelta(seconds=lease)
-    current = session.scalar(select(ProcessLock.holder).where(ProcessLock.name == name))
-    condition = ProcessLock.heartbeat_at < lapsed
+    current = session.scalar(select(process_locks.c.holder).where(process_locks.c.name == name))
+    condition = process_locks.c.heartbeat_at < lapsed
     if current is not None and (current == holder or holder_is_dead_here(current)):
         # Compare-and-swap on the holder we saw: a racing process that took it first wins.
-        condition = ProcessLock.holder == current
+        condition = process_locks.c.holder == current
     result = session.execute(
-        update(ProcessLock)
-        .where(ProcessLock.name == name, condition)
+        update(process_locks)
+        .where(process_locks.c.name == name, condition)
         .values(holder=holder, acquired_at=now, heartbeat_at=now)
-        .execution_options(synchronize_session=False)
     )
     return _rowcount(result) == 1
 
@@ -85,10 +83,9 @@ def try_acquire(
 def heartbeat(session: Session, name: str, holder: str, now: dt.datetime | None = None) -> bool:
     """Extend our lease; False means it is no longer ours (it lapsed and someone took it)."""
     result = session.execute(
-        update(ProcessLock)
-        .where(ProcessLock.name == name, ProcessLock.holder == holder)
+        update(process_locks)
+        .where(process_locks.c.name == name, process_locks.c.holder == holder)
         .values(heartbeat_at=now or utcnow())
-        .execution_options(synchronize_session=False)
     )
     return _rowcount(result) == 1
 
@@ -96,15 +93,13 @@ def heartbeat(session: Session, name: str, holder: str, now: dt.datetime | None 
 def release(session: Session, name: str, holder: str) -> bool:
     """Give the lock up (only if it is still ours)."""
     result = session.execute(
-        delete(ProcessLock)
-        .where(ProcessLock.name == name, ProcessLock.holder == holder)
-        .execution_options(synchronize_session=False)
+        delete(process_locks).where(process_locks.c.name == name, process_locks.c.holder == holder)
     )
     return _rowcount(result) == 1
 
 
 def lock_state(session: Session, name: str) -> LockState | None:
-    row = session.get(ProcessLock, name)
+    row = session.execute(select(process_locks).where(process_locks.c.name == name)).first()
     if row is None:
         return None
     acquired, beat = row.acquired_at, row.heartbeat_at

@@ -8,54 +8,76 @@ with a conditional UPDATE: two `notify` processes never send the same delivery a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Row, and_, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from storage.documents import insert_ignoring_duplicates
-from storage.models import ChangeRecord, Delivery, Destination, Subscriber
+from storage.tables import changes, deliveries, destinations, subscribers, subscriptions
 
 
-def queue_candidates(session: Session) -> tuple[list[Subscriber], list[ChangeRecord], set[tuple[int, int]]]:
-    """Active subscribers (with their destinations), releasable changes since the earliest
-    subscription, and the queued (destination, change) pairs.
+@dataclass(frozen=True)
+class QueueTarget:
+    """An active destination of an active subscriber: where matching changes are queued."""
+
+    subscriber_id: int
+    destination_id: int
+    since: dt.datetime  # changes released before this are history to it (see storage.tables)
+    subscription: Any  # a row of the subscription's filter columns; None: defaults
+
+
+def queue_candidates(session: Session) -> tuple[list[QueueTarget], list[Row[Any]], set[tuple[int, int]]]:
+    """Active destinations of active subscribers, releasable changes since the earliest of them,
+    and the queued (destination, change) pairs.
 
     Only released (``released_at`` set) changes that are not parser upgrades are candidates.
     """
-    subscribers = list(
-        session.scalars(
-            select(Subscriber)
-            .where(Subscriber.active.is_(True))
-            .options(selectinload(Subscriber.subscription), selectinload(Subscriber.destinations))
-            .order_by(Subscriber.id)
+    subs, dests = subscribers.c, destinations.c
+    wants = subscriptions.c
+    rows = session.execute(
+        select(dests.id, dests.subscriber_id, dests.subscribed_at, subs.subscribed_at.label("subscriber_since"),
+               wants.regions, wants.kinds, wants.occupations, wants.all_changes, wants.frequency)
+        .join(subscribers, subs.id == dests.subscriber_id)
+        .outerjoin(subscriptions, wants.subscriber_id == subs.id)
+        .where(subs.active.is_(True), dests.active.is_(True))
+        .order_by(subs.id, dests.id)
+    ).all()  # fmt: skip
+    targets = [
+        QueueTarget(
+            row.subscriber_id,
+            row.id,
+            max(row.subscribed_at, row.subscriber_since),
+            row if row.frequency is not None else None,  # its subscription's columns, if it has one
         )
-    )
-    if not subscribers:
+        for row in rows
+    ]
+    if not targets:
         return [], [], set()
-    since = min(s.subscribed_at for s in subscribers)
-    changes = list(
-        session.scalars(
-            select(ChangeRecord)
+    since = min(t.since for t in targets)
+    found = list(
+        session.execute(
+            select(changes)
             .where(
-                ChangeRecord.released_at.is_not(None),
-                ChangeRecord.released_at >= since,
-                ChangeRecord.parser_upgrade.is_(False),
+                changes.c.released_at.is_not(None),
+                changes.c.released_at >= since,
+                changes.c.parser_upgrade.is_(False),
             )
-            .order_by(ChangeRecord.id)
+            .order_by(changes.c.id)
         )
     )
-    if not changes:
-        return subscribers, [], set()
-    first = changes[0].id
+    if not found:
+        return targets, [], set()
+    first = found[0].id
     queued = {
-        (sid, cid)
-        for sid, cid in session.execute(
-            select(Delivery.destination_id, Delivery.change_id).where(Delivery.change_id >= first)
+        (did, cid)
+        for did, cid in session.execute(
+            select(deliveries.c.destination_id, deliveries.c.change_id).where(deliveries.c.change_id >= first)
         )
     }
-    return subscribers, changes, queued
+    return targets, found, queued
 
 
 def enqueue(
@@ -64,7 +86,7 @@ def enqueue(
     """Queue one change for one destination; False when it was already queued (by anyone)."""
     return insert_ignoring_duplicates(
         session,
-        Delivery.__table__,  # type: ignore[arg-type]
+        deliveries,
         {
             "subscriber_id": subscriber_id,
             "destination_id": destination_id,
@@ -76,74 +98,6 @@ def enqueue(
     )
 
 
-@dataclass
-class PendingGroup:
-    """A destination's pending deliveries, oldest first."""
-
-    subscriber: Subscriber
-    destination: Destination
-    deliveries: list[Delivery]
-
-    @property
-    def oldest_queued_at(self) -> dt.datetime:
-        return min(d.queued_at for d in self.deliveries)
-
-    @property
-    def blocked_until(self) -> dt.datetime | None:
-        """The latest backoff among the deliveries (the group waits for all of them)."""
-        waits = [d.next_attempt_at for d in self.deliveries if d.next_attempt_at is not None]
-        return max(waits) if waits else None
-
-
-def pending_groups(session: Session, now: dt.datetime) -> list[PendingGroup]:
-    """Pending deliveries to active destinations of active subscribers, not leased by another
-    sender, per destination."""
-    rows = session.scalars(
-        select(Delivery)
-        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-        .join(Destination, Destination.id == Delivery.destination_id)
-        .where(
-            Delivery.status == "pending",
-            Subscriber.active.is_(True),
-            Destination.active.is_(True),
-            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
-        )
-        .order_by(Delivery.destination_id, Delivery.id)
-    ).all()
-    if not rows:
-        return []
-    subscribers = {
-        s.id: s
-        for s in session.scalars(
-            select(Subscriber)
-            .where(Subscriber.id.in_({d.subscriber_id for d in rows}))
-            .options(selectinload(Subscriber.subscription))
-        )
-    }
-    destinations = {
-        d.id: d
-        for d in session.scalars(
-            select(Destination).where(Destination.id.in_({d.destination_id for d in rows}))
-        )
-    }
-    groups: dict[int, PendingGroup] = {}
-    for d in rows:
-        group = groups.get(d.destination_id)
-        if group is None:
-            group = groups[d.destination_id] = PendingGroup(
-                subscribers[d.subscriber_id], destinations[d.destination_id], []
-            )
-        group.deliveries.append(d)
-    return list(groups.values())
-
-
-def changes_by_id(session: Session, ids: Iterable[int]) -> dict[int, ChangeRecord]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {c.id: c for c in session.scalars(select(ChangeRecord).where(ChangeRecord.id.in_(wanted)))}
-
-
 def claim(session: Session, delivery_ids: Sequence[int], now: dt.datetime, until: dt.datetime) -> bool:
     """Lease the deliveries for sending; False (nothing leased) if any was taken or settled meanwhile.
 
@@ -151,14 +105,13 @@ def claim(session: Session, delivery_ids: Sequence[int], now: dt.datetime, until
     """
     savepoint = session.begin_nested()  # a partial match is undone, the transaction goes on
     result = session.execute(
-        update(Delivery)
+        update(deliveries)
         .where(
-            Delivery.id.in_(delivery_ids),
-            Delivery.status == "pending",
-            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+            deliveries.c.id.in_(delivery_ids),
+            deliveries.c.status == "pending",
+            or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now),
         )
         .values(claimed_until=until)
-        .execution_options(synchronize_session=False)
     )
     if int(getattr(result, "rowcount", 0)) != len(delivery_ids):
         savepoint.rollback()
@@ -169,44 +122,41 @@ def claim(session: Session, delivery_ids: Sequence[int], now: dt.datetime, until
 
 def mark_sent(session: Session, delivery_ids: Sequence[int], message_id: str, sent_at: dt.datetime) -> None:
     session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(delivery_ids))
+        update(deliveries)
+        .where(deliveries.c.id.in_(delivery_ids))
         .values(
             status="sent",
             sent_at=sent_at,
             message_id=message_id,
-            attempts=Delivery.attempts + 1,
+            attempts=deliveries.c.attempts + 1,
             next_attempt_at=None,
             claimed_until=None,
             last_error=None,
         )
-        .execution_options(synchronize_session=False)
     )
 
 
 def mark_failed(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
     """A permanent failure (5xx for the recipient, or too many attempts): never retried."""
     session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(delivery_ids))
+        update(deliveries)
+        .where(deliveries.c.id.in_(delivery_ids))
         .values(
             status="failed",
-            attempts=Delivery.attempts + 1,
+            attempts=deliveries.c.attempts + 1,
             next_attempt_at=None,
             claimed_until=None,
             last_error=reason[:2000],
         )
-        .execution_options(synchronize_session=False)
     )
 
 
 def mark_skipped(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
     """Not sent on purpose (the subscriber no longer wants it): closed, never retried."""
     session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(delivery_ids), Delivery.status == "pending")
+        update(deliveries)
+        .where(deliveries.c.id.in_(delivery_ids), deliveries.c.status == "pending")
         .values(status="skipped", claimed_until=None, last_error=reason[:2000])
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -215,15 +165,14 @@ def mark_retry(
 ) -> None:
     """A transient failure: counted, and tried again after the backoff."""
     session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(delivery_ids))
+        update(deliveries)
+        .where(deliveries.c.id.in_(delivery_ids))
         .values(
-            attempts=Delivery.attempts + 1,
+            attempts=deliveries.c.attempts + 1,
             next_attempt_at=next_attempt_at,
             claimed_until=None,
             last_error=reason[:2000],
         )
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -232,9 +181,14 @@ def count_pending(session: Session) -> int:
     have to send)."""
     n = session.scalar(
         select(func.count())
-        .select_from(Delivery)
-        .join(Subscriber, and_(Subscriber.id == Delivery.subscriber_id, Subscriber.active.is_(True)))
-        .join(Destination, and_(Destination.id == Delivery.destination_id, Destination.active.is_(True)))
-        .where(Delivery.status == "pending")
+        .select_from(deliveries)
+        .join(
+            subscribers, and_(subscribers.c.id == deliveries.c.subscriber_id, subscribers.c.active.is_(True))
+        )
+        .join(
+            destinations,
+            and_(destinations.c.id == deliveries.c.destination_id, destinations.c.active.is_(True)),
+        )
+        .where(deliveries.c.status == "pending")
     )
     return int(n or 0)

@@ -8,12 +8,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session
 
 from rules.canonical import canonical_json, canonical_rows
 from rules.changes import Change
 from storage.documents import insert_ignoring_duplicates
+from storage.in_force import head_in_force, repeal_dates, version_heads
 from storage.models import (
     ChangeRecord,
     Document,
@@ -119,62 +120,6 @@ def is_held(session: Session, version: RuleSetVersion) -> bool:
     return not reviewed
 
 
-def version_date(version: RuleSetVersion | VersionHead) -> dt.date:
-    """The date a version takes effect: effective, else published, else when it was stored."""
-    return version.effective_at or version.published_at or version.created_at.date()
-
-
-@dataclass(frozen=True)
-class VersionHead:
-    """What deciding which version is in force reads of a version: its dates, 文号 and 废止
-    clause, never its rows or canonical JSON (a series may hold hundreds of large versions)."""
-
-    id: int
-    effective_at: dt.date | None
-    published_at: dt.date | None
-    created_at: dt.datetime
-    doc_number: str | None
-    replaces: list[Any]
-    usable: bool  # not held: not suspect, or accepted / confirmed
-
-
-def version_heads(session: Session, series_id: int) -> list[VersionHead]:
-    """Every version of a series, as the few columns that decide which is in force (one query)."""
-    reviewed = exists().where(VersionReview.version_id == RuleSetVersion.id)
-    not_held = or_(RuleSetVersion.suspect_reason.is_(None), reviewed)
-    rows = session.execute(
-        select(
-            RuleSetVersion.id,
-            RuleSetVersion.effective_at,
-            RuleSetVersion.published_at,
-            RuleSetVersion.created_at,
-            RuleSetVersion.doc_number,
-            RuleSetVersion.replaces,
-            case((not_held, True), else_=False),
-        ).where(RuleSetVersion.series_id == series_id)
-    )
-    return [
-        VersionHead(id_, effective, published, created, number, replaces, bool(usable))
-        for id_, effective, published, created, number, replaces, usable in rows
-    ]
-
-
-def _repeals(heads: Sequence[VersionHead]) -> dict[str, dt.date]:
-    out: dict[str, dt.date] = {}
-    for head in heads:
-        day = version_date(head)
-        for number in head.replaces or []:
-            if number not in out or day < out[number]:
-                out[number] = day
-    return out
-
-
-def repeal_dates(session: Session, series_id: int) -> dict[str, dt.date]:
-    """文号 → the date a document of this series is repealed from: the earliest effective date
-    of a version that names it in its 废止 clause (a repeal is never retroactive)."""
-    return _repeals(version_heads(session, series_id))
-
-
 def replaced_doc_numbers(session: Session, series_id: int) -> set[str]:
     return set(repeal_dates(session, series_id))
 
@@ -186,32 +131,8 @@ def current_version(
     not held, not repealed by then.
 
     Two queries whatever the series holds: the versions' heads, then the one chosen."""
-    heads = version_heads(session, series_id)
-    repealed = _repeals(heads)
-    candidates = [
-        h
-        for h in heads
-        if h.usable
-        and h.id != exclude_id
-        and not (h.doc_number in repealed and (at is None or repealed[h.doc_number] <= at))
-        and (at is None or version_date(h) <= at)
-    ]
-    if not candidates:
-        return None
-    chosen = max(candidates, key=lambda h: (version_date(h), h.id))
-    return session.get(RuleSetVersion, chosen.id)
-
-
-def documents_in_force(session: Session, at: dt.date) -> set[int]:
-    """Ids of the announcements whose parse is the version in force of some series at ``at``
-    (the crawler rechecks them on every poll, however old)."""
-    versions = {
-        current_version(session, series_id, at=at) for series_id in session.scalars(select(Series.id))
-    }
-    ids = {v.document_version_id for v in versions if v is not None and v.document_version_id is not None}
-    if not ids:
-        return set()
-    return set(session.scalars(select(DocumentVersion.document_id).where(DocumentVersion.id.in_(ids))))
+    chosen = head_in_force(version_heads(session, series_id), at=at, exclude_id=exclude_id)
+    return session.get(RuleSetVersion, chosen.id) if chosen is not None else None
 
 
 def version_rows(session: Session, version: RuleSetVersion) -> list[RuleRowRecord]:

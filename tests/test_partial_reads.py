@@ -38,8 +38,8 @@ def test_a_document_read_in_part_is_held_and_named_by_health(
     with sessions.begin() as s:
         (held,) = held_versions(s)
         assert "unread_rows" in (held.suspect_reason or "")
-        ((parse, document),) = latest_parses_read_in_part(s)
-        assert document.url == URL and 0 < parse.coverage_read < parse.coverage_seen
+        (parse,) = latest_parses_read_in_part(s)
+        assert parse.url == URL and 0 < parse.coverage_read < parse.coverage_seen
 
     cfg = str(write_config(tmp_path / "pw.toml", database_url))
     health = run_cli("--config", cfg, "--json", "health", cwd=tmp_path)

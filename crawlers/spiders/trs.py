@@ -50,7 +50,7 @@ from parsers.sniff import sniff_format
 from parsers.trs_page import DetailPage, extract_detail_page, extract_list_page
 from storage.documents import KnownDocument
 from storage.list_pages import KnownListPage
-from storage.models import utcnow
+from storage.tables import utcnow
 
 log = logging.getLogger("crawlers")
 

@@ -47,12 +47,12 @@ def show_health(ctx: AppContext, args: argparse.Namespace) -> int:
         ]
         partial = [
             {
-                "document": d.url,
+                "document": p.url,
                 "read": p.coverage_read,
                 "seen": p.coverage_seen,
                 "problem": (p.problems[0]["message"] if p.problems else None),
             }
-            for p, d in latest_parses_read_in_part(session)
+            for p in latest_parses_read_in_part(session)
         ]
     unread = coverage_at(ctx, ctx.now()).unread
     unhealthy = [

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +90,41 @@ def test_status_masks_the_database_password_and_names_the_smtp_server(
     assert info["database"] == "postgresql+psycopg://watch:***@db.example/pw"
     assert info["smtp"] == "mail.example:465 (tls) as bot"
     assert "s3cret-pw" not in json.dumps(info)
+
+
+# Runs the console script's code in a child that reports which heavy packages it loaded.
+LOADED_PROBE = """
+import runpy, sys
+sys.argv = ["policywatch", *sys.argv[1:]]
+try:
+    runpy.run_module("policywatch", run_name="__main__")
+    code = 0
+except SystemExit as stop:
+    code = stop.code
+heavy = ("storage.models", "scrapy", "twisted", "jinja2", "apscheduler.schedulers")
+print("loaded:", *[m for m in heavy if m in sys.modules], file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_an_unchanged_run_is_answered_by_304s_without_the_orm_or_scrapy(
+    workdir: Path, database_url: str, site_factory: Any
+) -> None:
+    site = site_factory(SITE)
+    cfg = str(daemon_config(workdir / "pw.toml", database_url, site.base_url))
+    first = subprocess.run(
+        [sys.executable, "-c", LOADED_PROBE, "--config", cfg, "run", "--all"],
+        cwd=workdir, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert "storage.models" in first.stderr and "scrapy" in first.stderr  # it crawled and parsed
+    site.clear_requests()
+    again = subprocess.run(
+        [sys.executable, "-c", LOADED_PROBE, "--config", cfg, "run", "--all"],
+        cwd=workdir, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "sources 1/1 ok" in again.stdout
+    assert again.stderr.strip().splitlines()[-1] == "loaded:"  # the idle path needs none of them
+    answered = site.requested()
+    assert answered and {r.status for r in answered} == {304}

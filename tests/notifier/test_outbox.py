@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.outbox import is_due, last_slot, queue_released_changes
 from storage.models import Delivery, utcnow
-from storage.outbox import claim, enqueue, pending_groups
+from storage.outbox import claim, enqueue
+from storage.pending_deliveries import pending_groups
 from storage.subscribers import find_destination
 from tests.notifier.notify_helpers import points_change, shortage_change, store_changes, subscribe
 
