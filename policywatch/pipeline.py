@@ -26,6 +26,7 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from parsers import PARSER_VERSION
+from parsers.problem_codes import actionable
 from parsers.rows import Attachment, DocumentInput, DocumentMeta, ParseProblem, ParseResult
 from policywatch.parse_worker import BoundedParser, ParseLimits, Parser
 from rules.changes import ChangeProvenance
@@ -136,7 +137,14 @@ def apply_parse(
     problems = [{"code": p.code, "message": p.message, "where": p.where.to_dict()} for p in result.problems]
     series_keys = {(region, k) for k in result.kinds()} | series_fed_by(session, document.id)
     if not series_keys and result.problems:
-        log.warning("document %s: parse problems and no rules: %s", document.url, problems[:3])
+        # at the default level only what an operator can act on (as the operator alerts)
+        actionable_problem = actionable((p.code for p in result.problems), result.not_about is not None)
+        log.log(
+            logging.WARNING if actionable_problem else logging.INFO,
+            "document %s: parse problems and no rules: %s",
+            document.url,
+            problems[:3],
+        )
     for series_region, kind in sorted(series_keys):
         rows: list[RuleRow] = result.rows_of(kind) if series_region == region else []
         series = get_series(session, series_region, kind)

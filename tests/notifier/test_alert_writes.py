@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifier.alerts import current_problems, refresh_alerts
 from notifier.delivery import run_notify
+from parsers.problem_codes import actionable
 from storage.models import CrawlRun, Document, DocumentParse, OperatorAlert, Source
 from tests.conftest import SmtpSink
 from tests.notifier.notify_helpers import settings
@@ -161,6 +162,41 @@ def test_no_alert_for_announcements_without_settlement_rules(sessions: sessionma
     assert sorted(problems) == sorted(f"parse:{d}" for d in (unreadable, unread, encrypted, legacy))
     assert "no_text_layer" in problems[f"parse:{unreadable}"]
     assert "no_rules_found" in problems[f"parse:{unread}"]  # named beside the rows it left unread
+
+
+CASES: list[tuple[list[Any], str | None]] = [
+    ([NO_RULES], None),
+    ([], "积分入学"),
+    ([{"code": "unread_rows"}, NO_RULES], "积分入学"),
+    ([{"code": "no_text_layer"}], "积分入学"),
+    ([{"code": "unread_rows"}, NO_RULES], None),
+    ([{"code": "encrypted"}], None),
+    (["corrupt_file"], None),
+    ([NO_RULES, {"code": "unrecognised_columns"}], None),
+    ([{"code": "unrecognised_columns"}], "招聘"),
+]
+
+
+def test_the_log_and_the_alerts_agree_on_what_an_operator_can_act_on(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The pipeline's warning (parsers.problem_codes.actionable) and the alert query (SQL)."""
+    with sessions.begin() as session:
+        session.add(Source(id="xm", name="厦门市人社局", authority="hrss", region="xiamen", family="trs"))
+        session.flush()
+        ids = [
+            add_parse(session, f"https://x/{n}.htm", problems, about)
+            for n, (problems, about) in enumerate(CASES)
+        ]
+    with sessions.begin() as session:
+        alerting = set(current_problems(session, 3))
+    expected = {
+        f"parse:{doc_id}"
+        for doc_id, (problems, about) in zip(ids, CASES, strict=True)
+        if actionable((p["code"] if isinstance(p, dict) else p for p in problems), about is not None)
+    }
+    assert alerting == expected
+    assert 0 < len(expected) < len(CASES)
 
 
 def test_alert_mail_says_when_it_opened_changed_and_came_back(
