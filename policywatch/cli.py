@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import importlib
 import logging
 import sys
@@ -110,7 +111,22 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the process is expected to exit with what this returns.
+
+    The heap is frozen (``gc.freeze``) once the command's modules are loaded and again at the
+    end: the cyclic collector then never walks the long-lived import-time objects (~60,000),
+    neither during the run nor at interpreter exit, where that walk cost an unchanged poll
+    about 0.07 CPU s of its 0.47. Objects stay refcounted and are freed as usual.
+    """
     parser = build_parser(argv)
+    gc.freeze()
+    try:
+        return _run(parser, argv)
+    finally:
+        gc.freeze()
+
+
+def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
