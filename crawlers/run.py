@@ -13,6 +13,7 @@ goes to stderr; the per-source health is printed on stdout (JSON with ``--json``
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import sys
@@ -67,6 +68,18 @@ def final_health(source_id: str, crawler: Any, failure: str | None) -> SourceHea
     return health
 
 
+def _spare_the_collector() -> None:
+    """Keep the cyclic GC off what start-up loaded, and let it run less often.
+
+    A crawl allocates for every response; with the defaults each full collection walked
+    every module, class and spider loaded before the crawl. Measured on bench/crawl_site's
+    2,280 pages, alternating: 10.2 CPU s as it was, 9.2 with the heap frozen, 8.7 with
+    also 10,000 allocations between young collections (was 700). Garbage is still collected.
+    """
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def crawl_in_process(config: CrawlConfig, source_ids: list[str] | None) -> list[SourceHealth]:
     """Run the sources' spiders in this process (once per process: the reactor cannot restart)."""
     from scrapy.crawler import CrawlerProcess
@@ -89,6 +102,7 @@ def crawl_in_process(config: CrawlConfig, source_ids: list[str] | None) -> list[
         crawler = process.create_crawler(spider_class(source))
         crawlers.append((source.id, crawler))
         process.crawl(crawler).addErrback(failed, source.id)
+    _spare_the_collector()
     process.start()
     return [final_health(source_id, crawler, failures.get(source_id)) for source_id, crawler in crawlers]
 
