@@ -63,6 +63,8 @@ def record_list_page(session: Session, source_id: str, page: KnownListPage) -> N
         ],
         "page_urls": list(page.page_urls),
     }
-    t = list_page_states
-    if not session.execute(update(t).where(t.c.url == page.url).values(values)).rowcount:  # type: ignore[attr-defined]
-        session.execute(insert(t).values(url=page.url, **values))
+    updated = session.execute(
+        update(list_page_states).where(list_page_states.c.url == page.url).values(values)
+    )
+    if not getattr(updated, "rowcount", 0):  # never read before
+        session.execute(insert(list_page_states).values(url=page.url, **values))
