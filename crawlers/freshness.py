@@ -11,7 +11,6 @@ no validators the content hash decides whether the bytes are a new version.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from crawlers.crawl_config import CrawlSettings
@@ -45,12 +44,3 @@ class RecheckPolicy:
         if doc.role != "page" or not doc.relevant or doc.last_checked_at is None:
             return False
         return self.current(doc) or self.now - doc.last_checked_at >= self.recheck_after
-
-
-def unfetched_attachments(page: KnownDocument, known: Mapping[str, KnownDocument]) -> list[tuple[str, str]]:
-    """(url, name) of the files a relevant page lists that were never stored (a 500, a
-    timeout, a crawl cut short): a recheck asks for them again even when the page answers
-    304, or the rules in them would never be read. Off-site ones are the caller's to skip."""
-    if not page.relevant:
-        return []
-    return [(url, name) for url, name in page.attachments if url not in known]

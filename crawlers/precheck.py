@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from crawlers.crawl_config import CrawlConfig
-from crawlers.freshness import RecheckPolicy, unfetched_attachments
+from crawlers.freshness import RecheckPolicy
 from crawlers.health import HealthTracker, SourceHealth
 from crawlers.registry import SourceDefinition, on_domains
 from crawlers.settings import user_agent
@@ -130,9 +130,6 @@ def plan_source(
     for doc in known.values():
         if not (policy.due(doc) and on_domains(doc.url, source.allowed_domains)):
             continue
-        if any(on_domains(url, source.allowed_domains) for url, _ in unfetched_attachments(doc, known)):
-            plan.needs_crawl = f"{doc.url} lists an attachment never fetched"
-            return plan
         for item in [doc, *(children.get(doc.id, []) if doc.relevant else [])]:
             probe = _validated(item.url, item.etag, item.last_modified, document_id=item.id)
             if probe is None or item.last_checked_at is None:

@@ -8,10 +8,6 @@ NO_RULES_FOUND = "no_rules_found"
 """The code of "this announcement gave no rule rows": a fact about the document, which an
 operator cannot act on (most announcements are not about settlement at all)."""
 
-ATTACHMENT_NOT_FETCHED = "attachment_not_fetched"
-"""A file the announcement links was never stored (its download failed): the parse read the
-page without it, so whatever rules the file holds are missing (the pipeline adds this)."""
-
 TABLE_PROBLEM_CODES = frozenset(
     {"unrecognised_columns", NO_RULES_FOUND, "unread_rows", "partial_row", "unread_text"}
 )

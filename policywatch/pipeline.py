@@ -16,7 +16,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -26,12 +26,11 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from parsers import PARSER_VERSION
-from parsers.problem_codes import ATTACHMENT_NOT_FETCHED, actionable
+from parsers.problem_codes import actionable
 from parsers.rows import Attachment, DocumentInput, DocumentMeta, ParseProblem, ParseResult
 from policywatch.parse_worker import BoundedParser, ParseLimits, Parser
 from rules.changes import ChangeProvenance
 from rules.diff import diff_rule_sets
-from rules.provenance import Provenance
 from rules.registry import KINDS, RuleRow, row_from_fields
 from rules.relevance import is_electrician_related
 from storage.documents import announcements_due, attachments_of, latest_version
@@ -73,11 +72,8 @@ class ProcessReport:
         self.suspect_versions += other.suspect_versions
 
 
-def document_input(
-    session: Session, document: Document
-) -> tuple[DocumentInput, Row[Any] | None, list[ParseProblem]]:
-    """What the crawler stored for an announcement, as the parsers take it, and the files it
-    links that were never stored (as parse problems: the parse cannot see what is missing)."""
+def document_input(session: Session, document: Document) -> tuple[DocumentInput, Row[Any] | None]:
+    """What the crawler stored for an announcement, as the parsers take it."""
     page = latest_version(session, document.id)
     source = session.get(Source, document.source_id)
     attachments = []
@@ -99,31 +95,7 @@ def document_input(
         published_at=(page.published_at if page else None) or document.list_date,
         doc_number=page.doc_number if page else None,
     )
-    missing = unfetched_attachments(page.meta if page else None, {a.url for a in attachments})
-    return doc_input, page, missing
-
-
-def unfetched_attachments(page_meta: Mapping[str, Any] | None, stored: Collection[str]) -> list[ParseProblem]:
-    """A problem for each on-site file a relevant page links (as the spider recorded it in the
-    page's meta) that has no stored version: the crawler asks for it again on every recheck,
-    and until it arrives the announcement's versions are held instead of read without it."""
-    if not page_meta or not page_meta.get("relevant"):
-        return []  # the spider follows a page's files only when the page is relevant
-    offsite = set(page_meta.get("offsite_links") or ())
-    problems = []
-    for linked in page_meta.get("attachments") or ():
-        url = linked.get("url") if isinstance(linked, dict) else None
-        if not url or url in offsite or url in stored:
-            continue
-        name = str(linked.get("name") or "") or PurePosixPath(unquote(urlsplit(url).path)).name
-        problems.append(
-            ParseProblem(
-                ATTACHMENT_NOT_FETCHED,
-                f"{name}: linked from the page, never downloaded ({url})",
-                Provenance(attachment=name),
-            )
-        )
-    return problems
+    return doc_input, page
 
 
 def _guard(
@@ -321,7 +293,7 @@ def _process_one(
         with sessions.begin() as session:
             document = session.get(Document, doc_id)
             assert document is not None
-            doc_input, page_version, unfetched = document_input(session, document)
+            doc_input, page_version = document_input(session, document)
             page_version_id = page_version.id if page_version is not None else None
         try:
             result = parse(doc_input)
@@ -331,7 +303,6 @@ def _process_one(
                 meta=DocumentMeta(title=doc_input.title, region=doc_input.region),
                 problems=[ParseProblem("parser_error", f"{type(exc).__name__}: {exc}")],
             )
-        result.problems.extend(unfetched)
         outcome = ProcessReport()
         with sessions.begin() as session:
             document = session.get(Document, doc_id)
@@ -348,6 +319,5 @@ __all__ = [
     "ProcessReport",
     "apply_parse",
     "document_input",
-    "unfetched_attachments",
     "process_new_versions",
 ]

@@ -387,8 +387,6 @@ class KnownDocument:
     last_modified: str | None
     relevant: bool  # the latest version's meta says keywords matched
     published_at: dt.date | None  # the latest version's publish date, else the list date
-    # (url, name) of the files a relevant page's latest version links (off-site ones included)
-    attachments: tuple[tuple[str, str], ...] = ()
 
 
 def known_documents(session: Session, source_id: str) -> dict[str, KnownDocument]:
@@ -411,15 +409,6 @@ def known_documents(session: Session, source_id: str) -> dict[str, KnownDocument
             .order_by(_versions.id)
         ).all()  # the meta's flag only: decoding every version's meta cost more than the query
         latest.update((row.document_id, row) for row in versions)
-    relevant = [doc_id for doc_id, version in latest.items() if version[1]]
-    listed: dict[int, Any] = {}  # document id -> the attachments its latest version lists
-    for chunk in (relevant[i : i + 500] for i in range(0, len(relevant), 500)):
-        rows = session.execute(
-            select(_versions.document_id, _versions.meta["attachments"])
-            .where(_versions.document_id.in_(chunk))
-            .order_by(_versions.id)
-        )
-        listed.update((doc_id, attachments) for doc_id, attachments in rows)
     result: dict[str, KnownDocument] = {}
     for d in docs:
         state = states.get(d.id)
@@ -436,11 +425,6 @@ def known_documents(session: Session, source_id: str) -> dict[str, KnownDocument
             last_modified=state.last_modified if state else None,
             relevant=bool(version and version[1]),
             published_at=(version.published_at if version else None) or d.list_date,
-            attachments=tuple(
-                (str(a["url"]), str(a.get("name") or ""))
-                for a in listed.get(d.id) or ()
-                if isinstance(a, dict) and a.get("url")
-            ),
         )
     return result
 

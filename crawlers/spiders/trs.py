@@ -35,7 +35,7 @@ from crawlers.browser_fetch import (
     visit_of,
 )
 from crawlers.crawl_config import CrawlConfig, CrawlSettings
-from crawlers.freshness import RecheckPolicy, unfetched_attachments
+from crawlers.freshness import RecheckPolicy
 from crawlers.health import HealthTracker, SourceHealth, printable
 from crawlers.items import AttachmentItem, ListEntriesItem, ListPageItem, ListRow, NotModifiedItem, PageItem
 from crawlers.network_errors import describe_network_error
@@ -418,9 +418,6 @@ class TrsSpider(scrapy.Spider):
             if known is not None and known.relevant:
                 for child in self.children.get(known.id, []):
                     yield self._attachment_request(child.url, entry.url, child.list_title or "", child)
-                for url, name in unfetched_attachments(known, self.known):
-                    if self.on_site(url):  # listed, never stored (it failed last time): ask again
-                        yield self._attachment_request(url, entry.url, name, None)
             return
         html = self._readable_html(response)
         if isinstance(html, scrapy.Request):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
-import re
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,11 @@ from crawlers.crawl_config import CrawlSettings
 from crawlers.freshness import RecheckPolicy
 from crawlers.precheck import plan_source, precheck_sources
 from crawlers.registry import SourceDefinition, load_sources
-from parsers import parse_document
-from parsers.problem_codes import ATTACHMENT_NOT_FETCHED
 from policywatch.config import load_config
-from policywatch.pipeline import process_new_versions
 from storage.documents import KnownDocument
 from storage.list_pages import KnownListPage
-from storage.models import CrawlRun, DocumentParse, DocumentVersion, FetchState, RuleSetVersion
-from tests.crawlers.crawl_helpers import HRSS, HRSS_LIST, crawl, source_toml, stored, write_crawl_config
+from storage.models import CrawlRun, FetchState
+from tests.crawlers.crawl_helpers import HRSS, HRSS_LIST, crawl, source_toml, write_crawl_config
 
 NOW = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
 LIST = "http://127.0.0.1:9/xxgk/tzgg/"
@@ -195,55 +191,3 @@ def test_a_changed_page_or_an_error_hands_the_source_to_the_crawl(
     assert result.to_crawl == ["t-pre"] and result.unchanged == []
     with sessions() as session:  # nothing recorded for a source handed to the crawl
         assert len(session.scalars(select(CrawlRun)).all()) == runs_before
-
-
-@pytest.mark.slow
-def test_an_attachment_that_failed_is_asked_again_and_its_rules_are_read(
-    site_factory, database_url, sessions, tmp_path: Path
-) -> None:
-    """A file whose download failed is not forgotten while its page answers 304: the parse says
-    it is missing (and holds the version), the pre-check hands the source to the crawl, and the
-    crawl asks for the file again until it is stored and read."""
-    xlsx = "/xxgk/tzgg/202511/P020251103512345678901.xlsx"
-    site, config_path, config, sources = _hrss_source(
-        site_factory, database_url, tmp_path, recheck_days=0, retries=0
-    )
-    site.add_fault(re.escape(xlsx) + "$", status=500, times=1)
-    crawl(config_path, "t-pre")
-    assert xlsx not in stored(sessions, "t-pre")
-    process_new_versions(sessions, parse=parse_document, parser_version="test")
-    with sessions() as session:
-        parses = session.scalars(select(DocumentParse).order_by(DocumentParse.id)).all()
-        missing = [p for p in parses if any(q["code"] == ATTACHMENT_NOT_FETCHED for q in p.problems)]
-        assert len(missing) == 1 and "P020251103512345678901.xlsx" in str(missing[0].problems)
-        page_id = missing[0].document_id
-        from_page = session.scalars(
-            select(RuleSetVersion)
-            .join(DocumentVersion, DocumentVersion.id == RuleSetVersion.document_version_id)
-            .where(DocumentVersion.document_id == page_id)
-        ).all()
-        # read without its file: any version it gave is held, never released as if complete
-        assert all(ATTACHMENT_NOT_FETCHED in (v.suspect_reason or "") for v in from_page)
-
-    site.clear()
-    result = precheck_sources(config, sources)
-    assert result.to_crawl == ["t-pre"]  # the page answers 304, but its file was never stored
-    assert not site.requested(re.escape(xlsx))
-
-    crawl(config_path, "t-pre")
-    assert [r.status for r in site.requested(re.escape(xlsx) + "$")] == [200]
-    assert stored(sessions, "t-pre")[xlsx].versions
-    process_new_versions(sessions, parse=parse_document, parser_version="test")
-    with sessions() as session:
-        latest = session.scalars(
-            select(DocumentParse)
-            .where(DocumentParse.document_id == page_id)
-            .order_by(DocumentParse.id.desc())
-        ).first()
-        assert latest is not None
-        assert not any(q["code"] == ATTACHMENT_NOT_FETCHED for q in latest.problems)
-        assert sum(latest.row_counts.values()) > 0  # the rules in the file are read now
-
-    site.clear()
-    again = precheck_sources(config, sources)
-    assert again.to_crawl == [] and [h.source_id for h in again.unchanged] == ["t-pre"]
