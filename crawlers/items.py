@@ -1,4 +1,4 @@
-"""Items the spiders yield and the storage pipeline writes (each in its own SAVEPOINT, see crawlers/batch_writer.py)."""
+"""Items the spiders yield and the storage pipeline writes (in batched transactions, see crawlers/batch_writer.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The storage pipeline: items into the database, and the source's health at the end.
 
-Each item is stored in its own SAVEPOINT of a batched transaction (crawlers/batch_writer.py)
+Each item is stored in a batched transaction (crawlers/batch_writer.py; a failing item fails alone)
 and ``process_item`` returns only once that transaction committed, so an error in one item
 or later in the crawl never loses what was acknowledged before it.
 """

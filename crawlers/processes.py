@@ -99,9 +99,9 @@ class CrawlProcesses:
     def terminate(self, wait_seconds: float = 10.0) -> int:
         """SIGTERM the running children (Scrapy closes its spiders and records the run), then SIGKILL.
 
-        Those still running after ``wait_seconds`` are killed. Items are committed in batches,
-        each in a SAVEPOINT, so whatever stops a crawl, the database holds whole document
-        versions only. Returns how many children were running.
+        Those still running after ``wait_seconds`` are killed. Items are committed in batched
+        transactions, so whatever stops a crawl, the database holds whole document versions
+        only. Returns how many children were running.
         """
         with self._lock:
             procs = list(self._running)

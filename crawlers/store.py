@@ -1,7 +1,7 @@
 """The crawl's view of the database, through storage/ functions only (no SQL here).
 
 One engine per database URL per process (all spiders of a batch share it). Items are
-written by one writer thread in batched transactions, each item in its own SAVEPOINT
+written by one writer thread in batched transactions, a failing item failing alone
 (crawlers/batch_writer.py): an item is acknowledged only once its transaction committed,
 so a failure later in the crawl loses nothing acknowledged before.
 """

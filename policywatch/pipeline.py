@@ -33,7 +33,7 @@ from rules.changes import ChangeProvenance
 from rules.diff import diff_rule_sets
 from rules.registry import KINDS, RuleRow, row_from_fields
 from rules.relevance import is_electrician_related
-from storage.documents import announcements_due, attachments_of, latest_version
+from storage.documents import announcements_due, attachments_of, latest_version, linked_files
 from storage.in_force import version_date
 from storage.models import Document, DocumentParse, DocumentVersion, RuleSetVersion, Source, utcnow
 from storage.rulesets import (
@@ -76,8 +76,9 @@ def document_input(session: Session, document: Document) -> tuple[DocumentInput,
     """What the crawler stored for an announcement, as the parsers take it."""
     page = latest_version(session, document.id)
     source = session.get(Source, document.source_id)
+    linked = linked_files(page.meta) if page is not None else []
     attachments = []
-    for child in attachments_of(session, document.id):
+    for child in attachments_of(session, document.id, linked=linked):
         version = latest_version(session, child.id)
         if version is None:
             continue

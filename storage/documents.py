@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, bindparam, case, exists, func, insert, select, update
+from sqlalchemy import Row, Table, and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.tables import (
@@ -226,12 +226,19 @@ def has_versions(session: Session, document_id: int) -> bool:
     return session.scalar(_ANY_VERSION, {"document_id": document_id}) is not None
 
 
-def attachments_of(session: Session, document_id: int) -> list[Row[Any]]:
-    return list(
-        session.execute(
-            select(documents).where(documents.c.parent_id == document_id).order_by(documents.c.id)
-        )
-    )
+def attachments_of(session: Session, document_id: int, linked: Collection[str] = ()) -> list[Row[Any]]:
+    """The announcement's attachments: the documents stored under it, and the ``linked`` files
+    (URLs its page links) stored under another announcement first (a form several notices
+    share is one document, with one parent)."""
+    parent = documents.c.parent_id == document_id
+    where = or_(parent, documents.c.url.in_(list(linked))) if linked else parent
+    return list(session.execute(select(documents).where(where).order_by(documents.c.id)))
+
+
+def linked_files(meta: Mapping[str, Any]) -> list[str]:
+    """The URLs of the files a page links, from the ``attachments`` list the crawler keeps in
+    the page version's meta (anything malformed in it is ignored)."""
+    return [str(a["url"]) for a in meta.get("attachments") or () if isinstance(a, dict) and a.get("url")]
 
 
 def announcements_due(
@@ -397,7 +404,7 @@ def known_documents(session: Session, source_id: str) -> dict[str, KnownDocument
     ).all()  # fmt: skip
     ids = [d.id for d in docs]
     states: dict[int, Row[Any]] = {}
-    latest: dict[int, Any] = {}  # document id -> (id, relevant, published_at) of its latest version
+    latest: dict[int, Any] = {}  # document id -> (document id, relevant, published_at) of its latest version
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         states.update(
             (s.document_id, s)

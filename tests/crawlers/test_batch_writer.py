@@ -132,9 +132,9 @@ def test_a_bad_item_in_a_batch_is_rolled_back_alone(store: CrawlStore, commits: 
     with pytest.raises(Exception, match="(?i)json|serializ"):
         futures[1].result(TIMEOUT)
     assert futures[2].result(TIMEOUT) == Outcome(new=True)
-    # the batch (the held job and the three items) was rolled back and each job ran again in
-    # a transaction of its own: items 1 and 3 committed, the bad one rolled back (the held
-    # job writes nothing, so its transaction never reached the database)
+    # the batch (the held job, items 1 and 2) was rolled back at item 2 and each of its jobs
+    # ran again alone: item 1 committed, item 2 failed; item 3 went into the next batch and
+    # committed (the held job writes nothing, so its transaction never reached the database)
     assert len(commits) - before == 2
     stored = documents(store)
     assert versions_of(store, items[0].url) == 1
